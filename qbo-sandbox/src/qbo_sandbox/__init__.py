@@ -1,0 +1,1 @@
+"""qbo-sandbox: a local QuickBooks Online API server backed by SQLite."""
