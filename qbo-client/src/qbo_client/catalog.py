@@ -139,7 +139,13 @@ def _list(name: str, *, delete: Delete = Delete.NONE, **kw: object) -> ObjectSpe
     kw.setdefault("filterable", _LIST_FILTERS)
     kw.setdefault("required", (_NAME,))
     return ObjectSpec(
-        name, Kind.NAME_LIST, create=True, read=True, update=True, delete=delete, **kw  # type: ignore[arg-type]
+        name,
+        Kind.NAME_LIST,
+        create=True,
+        read=True,
+        update=True,
+        delete=delete,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -177,10 +183,10 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filterable=("Code", "Name", "Active"),
         required=(("Code",),),
     ),
-    ObjectSpec(
-        "CompanyInfo", Kind.SINGLETON, read=True, update=True, cdc=False, filterable=("CompanyName",)
+    ObjectSpec("CompanyInfo", Kind.SINGLETON, read=True, update=True, cdc=False, filterable=("CompanyName",)),
+    _txn(
+        "CreditMemo", filters=("CustomerRef",), unique_doc_number=True, required=(("CustomerRef",), ("Line",))
     ),
-    _txn("CreditMemo", filters=("CustomerRef",), unique_doc_number=True, required=(("CustomerRef",), ("Line",))),
     _list(
         "Customer",
         natural_key=("DisplayName",),
@@ -197,7 +203,12 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         required=_PARTY_NAME,
         name_space="party",
     ),
-    _txn("Estimate", filters=("CustomerRef", "TxnStatus"), unique_doc_number=True, required=(("CustomerRef",), ("Line",))),
+    _txn(
+        "Estimate",
+        filters=("CustomerRef", "TxnStatus"),
+        unique_doc_number=True,
+        required=(("CustomerRef",), ("Line",)),
+    ),
     ObjectSpec(
         "ExchangeRate",
         Kind.OTHER,
@@ -236,7 +247,12 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filters=("AccountRef", "PaymentType", "EntityRef"),
         required=(("AccountRef",), ("PaymentType",), ("Line",)),
     ),
-    _txn("PurchaseOrder", filters=("VendorRef", "POStatus"), unique_doc_number=True, required=(("VendorRef",), ("Line",))),
+    _txn(
+        "PurchaseOrder",
+        filters=("VendorRef", "POStatus"),
+        unique_doc_number=True,
+        required=(("VendorRef",), ("Line",)),
+    ),
     _txn(
         "RefundReceipt",
         filters=("CustomerRef",),
@@ -281,7 +297,9 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filterable=(*_LIST_FILTERS, "AgencyRef"),
         create_endpoint="taxservice/taxcode",
     ),
-    ObjectSpec("TaxReturn", Kind.OTHER, read=True, update=True, cdc=False, filterable=("StartDate", "EndDate")),
+    ObjectSpec(
+        "TaxReturn", Kind.OTHER, read=True, update=True, cdc=False, filterable=("StartDate", "EndDate")
+    ),
     _list("Term", filterable=(*_LIST_FILTERS, "Type")),
     _txn(
         "TimeActivity",
@@ -290,7 +308,12 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         natural_key=(),
         required=(("NameOf",),),
     ),
-    _txn("Transfer", filters=("FromAccountRef", "ToAccountRef"), natural_key=(), required=(("FromAccountRef",), ("ToAccountRef",), ("Amount",))),
+    _txn(
+        "Transfer",
+        filters=("FromAccountRef", "ToAccountRef"),
+        natural_key=(),
+        required=(("FromAccountRef",), ("ToAccountRef",), ("Amount",)),
+    ),
     _list(
         "Vendor",
         natural_key=("DisplayName",),
