@@ -1,0 +1,170 @@
+"""Run a parsed query against the store: the catalog decides what is filterable, SQL does the work.
+
+Values are always bound parameters and property names come from the catalog, never from the
+query text, so nothing a client writes reaches SQL as code.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from qbo_client import catalog, schemas
+from qbo_client.catalog import ObjectSpec
+
+from . import clock, faults
+from .faults import QBOFault
+from .query import Condition, Query, QueryError, parse
+
+_COLUMNS = {
+    "Id": "id",
+    "Active": "active",
+    "MetaData.CreateTime": "created_utc",
+    "MetaData.LastUpdatedTime": "updated_utc",
+}
+_SQL_OPS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
+
+
+def invalid_query(detail: str) -> QBOFault:
+    return QBOFault("4001", "Invalid query", f"QueryValidationError: {detail}")
+
+
+def fault_from(err: QueryError) -> QBOFault:
+    return QBOFault(err.code, err.message, err.detail)
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    spec: ObjectSpec
+    count: bool
+    sql: str
+    args: tuple[Any, ...]
+    start_position: int
+    max_results: int
+
+
+def _canonical(spec: ObjectSpec, path: str) -> str:
+    wanted = path.casefold()
+    for name in spec.filterable_fields():
+        if name.casefold() == wanted:
+            return name
+    raise invalid_query(f"property '{path}' is not queryable")
+
+
+def _is_ref(name: str) -> bool:
+    return name.endswith("Ref")
+
+
+def _expression(name: str) -> str:
+    if name in _COLUMNS:
+        return _COLUMNS[name]
+    if _is_ref(name):
+        return f"json_extract(data, '$.{name}.value')"
+    return f"json_extract(data, '$.{name}')"
+
+
+@functools.lru_cache(maxsize=None)
+def _numeric_properties(entity: str) -> frozenset[str]:
+    props = schemas.load(entity).get("properties", {})
+    return frozenset(
+        name for name, prop in props.items() if {"number", "integer"} & set(_types(prop.get("type")))
+    )
+
+
+def _types(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return list(value or [])
+
+
+def _coerce(name: str, value: Any, entity: str = "") -> Any:
+    """Turn a query literal into what the column holds (``TotalAmt > '300.00'`` compares numbers)."""
+    if name in ("MetaData.CreateTime", "MetaData.LastUpdatedTime"):
+        if not isinstance(value, str):
+            raise invalid_query(f"value {value} is not a valid date-time for {name}")
+        try:
+            return clock.to_utc_key(value)
+        except ValueError as exc:
+            raise invalid_query(f"value {value} is not a valid date-time for {name}") from exc
+    if name == "Id":
+        try:
+            return int(str(value).strip())
+        except ValueError as exc:
+            raise faults.invalid_id(str(value)) from exc
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if name == "Active" and isinstance(value, str) and value.casefold() in ("true", "false"):
+        return 1 if value.casefold() == "true" else 0
+    if _is_ref(name):
+        return str(value)
+    if isinstance(value, str) and entity and name in _numeric_properties(entity):
+        try:
+            return float(value)
+        except ValueError as exc:
+            raise invalid_query(f"value '{value}' is not a number for {name}") from exc
+    return value
+
+
+def _like_pattern(value: str) -> str:
+    # '%' is QBO's only wildcard: escape SQLite's '_' and the escape character itself.
+    return value.replace("\\", "\\\\").replace("_", "\\_")
+
+
+def _condition(spec: ObjectSpec, cond: Condition) -> tuple[str, list[Any]]:
+    name = _canonical(spec, cond.path)
+    expr = _expression(name)
+    numeric = name in _numeric_properties(spec.name)
+    text_compare = (
+        name not in _COLUMNS and not numeric and not isinstance(cond.value, (bool, int, float, tuple))
+    )
+    collate = " COLLATE NOCASE" if text_compare else ""
+    if cond.op == "IN":
+        values = cond.value if isinstance(cond.value, tuple) else (cond.value,)
+        coerced = [_coerce(name, v, spec.name) for v in values]
+        text_in = name not in _COLUMNS and all(isinstance(v, str) for v in coerced)
+        marks = ",".join("?" * len(coerced))
+        return f"{expr}{' COLLATE NOCASE' if text_in else ''} IN ({marks})", coerced
+    if cond.op == "LIKE":
+        if not isinstance(cond.value, str):
+            raise invalid_query(f"LIKE needs a quoted value for {name}")
+        return f"{expr} LIKE ? ESCAPE '\\'", [_like_pattern(cond.value)]
+    if name == "Id" and cond.op != "=":
+        raise invalid_query(f"operator {cond.op} is not supported for Id")
+    return f"{expr}{collate} {_SQL_OPS[cond.op]} ?", [_coerce(name, cond.value, spec.name)]
+
+
+def compile_query(realm: str, query: Query) -> CompiledQuery:
+    """Check a parsed query against the catalog and turn it into SQL over the entities table."""
+    spec = catalog.find(query.entity)
+    if spec is None or not spec.query:
+        raise invalid_query(f"invalid context declaration: {query.entity}")
+    where = ["realm_id = ?", "type = ?", "deleted = 0"]
+    args: list[Any] = [realm, spec.name]
+    mentions_active = False
+    for cond in query.where:
+        sql, values = _condition(spec, cond)
+        mentions_active = mentions_active or _canonical(spec, cond.path) == "Active"
+        where.append(sql)
+        args.extend(values)
+    if spec.is_name_list and not mentions_active:
+        # Name lists answer only active rows unless the query asks about Active itself.
+        where.append("active = 1")
+    clause = " AND ".join(where)
+    if query.count:
+        return CompiledQuery(spec, True, f"SELECT COUNT(*) FROM entities WHERE {clause}", tuple(args), 1, 0)
+    order = []
+    for item in query.order_by:
+        name = _canonical(spec, item.path)
+        order.append(f"{_expression(name)} {'DESC' if item.descending else 'ASC'}")
+    order.append("id ASC")
+    sql = f"SELECT data FROM entities WHERE {clause} ORDER BY {', '.join(order)} LIMIT ? OFFSET ?"
+    args.extend([query.max_results, query.start_position - 1])
+    return CompiledQuery(spec, False, sql, tuple(args), query.start_position, query.max_results)
+
+
+def parse_query(text: str) -> Query:
+    try:
+        return parse(text)
+    except QueryError as err:
+        raise fault_from(err) from err

@@ -1,0 +1,108 @@
+"""Run a sandbox under uvicorn: in the foreground (the CLI) or in a thread (tests, benchmarks)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from .app import Sandbox
+from .config import SandboxConfig
+
+
+class NotLoopback(ValueError):
+    """Binding to a non-loopback address was asked for without saying so explicitly."""
+
+
+def check_host(host: str, allow_remote: bool) -> None:
+    """The sandbox holds fake books with real-looking tokens: keep it on loopback unless told."""
+    if allow_remote:
+        return
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise NotLoopback(
+            f"refusing to bind {host}: the sandbox binds loopback only unless --allow-remote is given"
+        )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class SandboxServer:
+    """A sandbox served over HTTP on a background thread; use as a context manager."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_remote: bool = False,
+        log_level: str = "warning",
+    ) -> None:
+        check_host(host, allow_remote)
+        self.sandbox = sandbox or Sandbox(SandboxConfig())
+        self.host = host
+        self._socket = bind(host, port)
+        self.port = int(self._socket.getsockname()[1])
+        config = uvicorn.Config(
+            self.sandbox.asgi(),
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            # the server itself is a loopback test double: no proxy headers to trust
+            proxy_headers=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="qbo-sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        self._server.run(sockets=[self._socket])
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
