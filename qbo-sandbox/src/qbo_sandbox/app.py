@@ -42,7 +42,16 @@ class Sandbox:
         self.db = Database(self.config.database)
         self.store = Store(self.db)
         self.service = Service(self.store, self.config)
-        self.oauth = OAuthService(self.db, self.config.tokens, time_scale=self.config.limits.time_scale)
+        self.oauth = OAuthService(
+            self.db, self.config.tokens, time_scale=self.config.limits.time_scale, consent_realm=self._consent_realm
+        )
+
+    def _consent_realm(self, realm: str | None) -> str:
+        """The company a consent at ``/connect/oauth2`` connects: the one asked for, else the first."""
+        if realm:
+            return self.store.create_realm(realm)
+        existing = self.store.realms()
+        return existing[0] if existing else self.store.create_realm()
 
     def asgi(self) -> Any:
         """The ASGI application: the routes behind the service limits."""
