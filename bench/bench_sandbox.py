@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from qbo_sandbox.app import Sandbox
 from qbo_sandbox.config import LimitsConfig, SandboxConfig
 from qbo_sandbox.sample_company import generate
-from qbo_sandbox.testing import RunningSandbox, issue_credentials
 from qbo_sandbox.server import SandboxServer
+from qbo_sandbox.testing import RunningSandbox, issue_credentials
 
 
 def peak_mb() -> float:
@@ -39,7 +39,9 @@ def main() -> None:
 
     started = time.perf_counter()
     generated = list(generate(7, args.size, now=now))
-    rows.append((f"generate sample company --size {args.size}", time.perf_counter() - started, len(generated)))
+    rows.append(
+        (f"generate sample company --size {args.size}", time.perf_counter() - started, len(generated))
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         config = SandboxConfig(
@@ -50,7 +52,9 @@ def main() -> None:
         started = time.perf_counter()
         realm = sandbox.store.create_realm()
         counts = sandbox.service.load(realm, generated)
-        rows.append(("load into SQLite (with ledger postings)", time.perf_counter() - started, sum(counts.values())))
+        rows.append(
+            ("load into SQLite (with ledger postings)", time.perf_counter() - started, sum(counts.values()))
+        )
         del generated
 
         server = SandboxServer(sandbox).start()
@@ -65,8 +69,10 @@ def main() -> None:
                 while pages < args.pages:
                     answer = http.get(
                         f"{running.company_url}/query",
-                        params={"query": f"SELECT * FROM {entity} ORDERBY MetaData.LastUpdatedTime "
-                                         f"STARTPOSITION {position} MAXRESULTS 1000"},
+                        params={
+                            "query": f"SELECT * FROM {entity} ORDERBY MetaData.LastUpdatedTime "
+                            f"STARTPOSITION {position} MAXRESULTS 1000"
+                        },
                         timeout=60,
                     ).json()["QueryResponse"]
                     got = len(answer.get(entity, []))
@@ -75,18 +81,28 @@ def main() -> None:
                     fetched += got
                     pages += 1
                     position += got
-                rows.append((f"query {entity} in 1000-row pages ({pages} pages)", time.perf_counter() - started,
-                             fetched))
+                rows.append(
+                    (
+                        f"query {entity} in 1000-row pages ({pages} pages)",
+                        time.perf_counter() - started,
+                        fetched,
+                    )
+                )
             started = time.perf_counter()
             for _ in range(20):
-                http.get(f"{running.company_url}/reports/TrialBalance",
-                         params={"date_macro": "This Fiscal Year"}, timeout=60).raise_for_status()
+                http.get(
+                    f"{running.company_url}/reports/TrialBalance",
+                    params={"date_macro": "This Fiscal Year"},
+                    timeout=60,
+                ).raise_for_status()
             rows.append(("TrialBalance report x20", time.perf_counter() - started, 20))
         finally:
             server.stop()
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores"
+    )
     print(f"{'workload':<55}{'wall s':>10}{'rows':>10}{'rows/s':>12}")
     for name, wall, count in rows:
         print(f"{name:<55}{wall:>10.2f}{count:>10}{count / wall if wall else 0:>12.0f}")

@@ -1,0 +1,190 @@
+"""OAuth 2.0 for QuickBooks: access tokens from a rotating refresh token, kept in the token store."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+import requests
+
+from . import redact
+from .config import INTUIT_AUTHORIZE_URL, ClientConfig
+from .errors import AuthenticationError, QBOError, RefreshTokenInvalid, TransientError
+from .tokens import Tokens, TokenStore
+
+log = logging.getLogger("qbo_client.auth")
+SCOPE = "com.intuit.quickbooks.accounting"
+
+
+class TokenManager:
+    """Hands out a valid access token; refreshes (and rotates) under the store's lock."""
+
+    def __init__(
+        self, config: ClientConfig, session: requests.Session, store: TokenStore | None = None
+    ) -> None:
+        self.config = config
+        self.session = session
+        self.store = store or TokenStore(config.store_path)
+        self._lock = threading.Lock()
+        self._tokens: Tokens | None = None
+        self.refreshes = 0
+        redact.protect(*config.secrets())
+
+    def access_token(self) -> str:
+        with self._lock:
+            if self._tokens is not None and self._tokens.access_valid():
+                return self._tokens.access_token
+            return self._refresh(failed=None)
+
+    def refresh(self, failed: str) -> str:
+        """A new access token after ``failed`` was refused (401); shared by threads that saw the same 401."""
+        with self._lock:
+            if (
+                self._tokens is not None
+                and self._tokens.access_token != failed
+                and self._tokens.access_valid()
+            ):
+                return self._tokens.access_token
+            return self._refresh(failed=failed)
+
+    def _current(self) -> Tokens:
+        """The tokens to refresh from: the store's, unless the config brings a new refresh token."""
+        stored = self.store.read()
+        cfg = self.config.refresh_token
+        if (
+            stored is not None
+            and stored.realm_id == self.config.realm_id
+            and (not cfg or stored.seeded_from == cfg)
+        ):
+            return stored
+        if not cfg:
+            raise RefreshTokenInvalid(
+                f"no refresh token for company {self.config.realm_id}: the config has none and the token "
+                f"store {self.store.path} holds none",
+                code="invalid_grant",
+            )
+        return Tokens(realm_id=self.config.realm_id, refresh_token=cfg, seeded_from=cfg)
+
+    def _refresh(self, failed: str | None) -> str:
+        with self.store.locked():
+            current = self._current()
+            if current.access_valid() and current.access_token != failed:
+                # another process (the target beside this tap) refreshed a moment ago
+                redact.protect(current.access_token, current.refresh_token)
+                self._tokens = current
+                return current.access_token
+            answer = self._token_request(
+                {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
+            )
+            fresh = self._tokens_from(answer, seeded_from=current.seeded_from, previous=current.refresh_token)
+            # Saved before it is used: the old refresh token may be dead from this moment on.
+            self.store.write(fresh)
+        self._tokens = fresh
+        self.refreshes += 1
+        log.info(
+            "access token refreshed for company %s (refresh token %s)",
+            self.config.realm_id,
+            "rotated" if fresh.refresh_token != current.refresh_token else "unchanged",
+        )
+        return fresh.access_token
+
+    def _tokens_from(self, answer: dict[str, Any], *, seeded_from: str, previous: str) -> Tokens:
+        now = time.time()
+        access = str(answer.get("access_token") or "")
+        if not access:
+            raise AuthenticationError("the token endpoint answered without an access_token")
+        refresh = str(answer.get("refresh_token") or previous)
+        redact.protect(access, refresh)
+        return Tokens(
+            realm_id=self.config.realm_id,
+            refresh_token=refresh,
+            access_token=access,
+            access_expires_at=now + float(answer.get("expires_in") or 3600),
+            refresh_expires_at=now + float(answer.get("x_refresh_token_expires_in") or 0),
+            seeded_from=seeded_from,
+            updated_at=now,
+        )
+
+    def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
+        basic = base64.b64encode(f"{self.config.client_id}:{self.config.client_secret}".encode()).decode()
+        headers = {
+            "Authorization": f"Basic {basic}",
+            "Accept": "application/json",
+            "User-Agent": self.config.user_agent,
+        }
+        last: Exception | None = None
+        for attempt in range(5):
+            try:
+                resp = self.session.post(
+                    self.config.oauth_token_url, data=form, headers=headers, timeout=self.config.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = exc
+                time.sleep(min(30.0, 0.5 * 2**attempt))
+                continue
+            if resp.status_code >= 500 or resp.status_code == 429:
+                last = TransientError(
+                    f"token endpoint answered HTTP {resp.status_code}", status=resp.status_code
+                )
+                time.sleep(min(30.0, 0.5 * 2**attempt))
+                continue
+            try:
+                body: dict[str, Any] = resp.json()
+            except ValueError:
+                body = {}
+            if resp.status_code == 200:
+                return body
+            error = str(body.get("error") or f"HTTP {resp.status_code}")
+            if error == "invalid_grant":
+                raise RefreshTokenInvalid(
+                    f"QuickBooks refused the refresh token of company {self.config.realm_id} (invalid_grant)",
+                    code="invalid_grant",
+                    status=resp.status_code,
+                )
+            if error == "invalid_client" or resp.status_code == 401:
+                raise AuthenticationError(
+                    "QuickBooks refused the client_id/client_secret (invalid_client): check the app's keys",
+                    code="invalid_client",
+                    status=resp.status_code,
+                )
+            raise AuthenticationError(
+                f"the token endpoint refused the request ({error})", code=error, status=resp.status_code
+            )
+        raise TransientError(f"the token endpoint could not be reached: {type(last).__name__}") from last
+
+    # -- the first refresh token: the authorization-code flow -----------------------------------
+
+    def authorize_url(
+        self, redirect_uri: str, state: str | None = None, base: str | None = None
+    ) -> tuple[str, str]:
+        """The consent URL and the random ``state`` it carries."""
+        state = state or secrets.token_urlsafe(24)
+        query = urllib.parse.urlencode(
+            {
+                "client_id": self.config.client_id,
+                "response_type": "code",
+                "scope": SCOPE,
+                "redirect_uri": redirect_uri,
+                "state": state,
+            }
+        )
+        return f"{base or INTUIT_AUTHORIZE_URL}?{query}", state
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Tokens:
+        """Trade an authorization code for tokens and save them in the store."""
+        with self.store.locked():
+            answer = self._token_request(
+                {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+            )
+            fresh = self._tokens_from(answer, seeded_from=self.config.refresh_token, previous="")
+            self.store.write(fresh)
+        self._tokens = fresh
+        return fresh
+
+
+__all__ = ["SCOPE", "QBOError", "TokenManager"]

@@ -1,0 +1,296 @@
+"""The transport both plugins use: one session, the limiter, retries, one refresh on 401, typed faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from . import catalog
+from .auth import TokenManager
+from .config import ClientConfig
+from .errors import QBOError, ThrottledError, TransientError, ValidationError, fault_error
+from .ratelimit import RateLimiter
+from .tokens import TokenStore
+
+log = logging.getLogger("qbo_client")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_CONNECTION_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class Stats:
+    """Counters of what a client did (for logs, tests and benchmarks)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.throttled = 0
+        self.faults = 0
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for key, value in counts.items():
+                setattr(self, key, getattr(self, key) + value)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "throttled": self.throttled,
+            "faults": self.faults,
+        }
+
+
+class QBOClient:
+    """A QuickBooks Online company reached over HTTP. Thread-safe: pages can be fetched concurrently."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        session: requests.Session | None = None,
+        store: TokenStore | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(config.max_in_flight, 10))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.tokens = TokenManager(config, self.session, store)
+        self.limiter = limiter or RateLimiter(
+            config.requests_per_minute, config.max_in_flight, config.batch_per_minute
+        )
+        self.stats = Stats()
+        self._random = random.Random()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> QBOClient:
+        return cls(ClientConfig.from_mapping(config))
+
+    @property
+    def realm_id(self) -> str:
+        return self.config.realm_id
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the request loop -----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        text_body: str | None = None,
+        batch: bool = False,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        """One API call under ``/v3/company/{realm}/``, retried where that is safe; the decoded answer.
+
+        GETs, queries and writes that carry a ``requestid`` are idempotent and retried on 5xx and
+        dropped connections; other writes are retried only on 429 (QBO did not run them).
+        """
+        url = f"{self.config.company_url}/{path.lstrip('/')}"
+        query: dict[str, Any] = {**(params or {}), "minorversion": self.config.minor_version}
+        if idempotent is None:
+            idempotent = method == "GET" or path == "query" or "requestid" in query
+        headers = {"Accept": "application/json", "User-Agent": self.config.user_agent}
+        data: bytes | None = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body, separators=(",", ":")).encode()
+        elif text_body is not None:
+            headers["Content-Type"] = "application/text"
+            data = text_body.encode()
+        refreshed = False
+        attempt = 0
+        while True:
+            token = self.tokens.access_token()
+            headers["Authorization"] = f"Bearer {token}"
+            try:
+                with self.limiter.slot(batch):
+                    self.stats.add(requests=1)
+                    resp = self.session.request(
+                        method, url, params=query, data=data, headers=headers, timeout=self.config.timeout
+                    )
+            except _CONNECTION_ERRORS as exc:
+                if not idempotent or attempt >= self.config.max_retries:
+                    raise TransientError(
+                        f"{method} {path}: {type(exc).__name__} after {attempt + 1} attempt(s)",
+                        code="connection",
+                    ) from exc
+                attempt += 1
+                self._sleep_before_retry(attempt, None, f"{method} {path}: {type(exc).__name__}")
+                continue
+            tid = resp.headers.get("intuit_tid", "")
+            if resp.status_code == 401 and not refreshed:
+                refreshed = True
+                self.tokens.refresh(token)
+                continue
+            retriable = resp.status_code in RETRY_STATUSES and (idempotent or resp.status_code == 429)
+            if retriable and attempt < self.config.max_retries:
+                attempt += 1
+                if resp.status_code == 429:
+                    self.stats.add(throttled=1)
+                self._sleep_before_retry(attempt, resp, f"{method} {path}: HTTP {resp.status_code}")
+                continue
+            body = _decode(resp)
+            if resp.status_code >= 400 or (isinstance(body, dict) and ("Fault" in body and len(body) <= 2)):
+                self.stats.add(faults=1)
+                raise fault_error(resp.status_code, body, tid)
+            if not isinstance(body, dict):
+                raise TransientError(
+                    f"{method} {path}: the answer is not JSON (HTTP {resp.status_code})",
+                    intuit_tid=tid,
+                    status=resp.status_code,
+                )
+            return body
+
+    def _sleep_before_retry(self, attempt: int, resp: requests.Response | None, what: str) -> None:
+        self.stats.add(retries=1)
+        retry_after = _retry_after(resp) if resp is not None else None
+        if retry_after is not None:
+            wait = min(retry_after, self.config.max_backoff)
+        else:
+            # exponential backoff with full jitter; a 429 without Retry-After starts at a second
+            wait = self._random.uniform(0, min(self.config.max_backoff, 0.25 * 2**attempt))
+            if resp is not None and resp.status_code == 429:
+                wait = max(wait, 1.0)
+        if resp is not None and resp.status_code == 429:
+            self.limiter.pause(wait)
+        log.warning("%s; retry %d/%d in %.1f s", what, attempt, self.config.max_retries, wait)
+        time.sleep(wait)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def query(self, text: str) -> dict[str, Any]:
+        """The ``QueryResponse`` of a query."""
+        answer = self.request("POST", "query", text_body=text, idempotent=True)
+        result: dict[str, Any] = answer.get("QueryResponse") or {}
+        return result
+
+    def query_rows(self, text: str) -> list[dict[str, Any]]:
+        answer = self.query(text)
+        return next((v for v in answer.values() if isinstance(v, list)), [])
+
+    def count(self, entity: str, where: str = "") -> int:
+        answer = self.query(f"SELECT COUNT(*) FROM {entity}{' WHERE ' + where if where else ''}")
+        return int(answer.get("totalCount", 0))
+
+    def read(self, entity: str, id_: str) -> dict[str, Any]:
+        spec = catalog.get(entity)
+        answer = self.request("GET", f"{spec.path}/{id_}")
+        found: dict[str, Any] = answer[spec.name]
+        return found
+
+    def company_info(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.request("GET", f"companyinfo/{self.realm_id}")["CompanyInfo"]
+        return found
+
+    def preferences(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.request("GET", "preferences")["Preferences"]
+        return found
+
+    def cdc(self, entities: Sequence[str], changed_since: datetime | str) -> dict[str, list[dict[str, Any]]]:
+        """Objects of each type changed since a moment (deleted ones as ``status: Deleted`` stubs)."""
+        since = changed_since.isoformat() if isinstance(changed_since, datetime) else changed_since
+        answer = self.request("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
+        out: dict[str, list[dict[str, Any]]] = {name: [] for name in entities}
+        for block in answer.get("CDCResponse") or []:
+            for group in block.get("QueryResponse") or []:
+                for key, rows in group.items():
+                    if isinstance(rows, list):
+                        out.setdefault(key, []).extend(rows)
+        return out
+
+    def report(self, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return self.request("GET", f"reports/{name}", params=dict(params))
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def create(
+        self, entity: str, payload: Mapping[str, Any], request_id: str | None = None
+    ) -> dict[str, Any]:
+        spec = catalog.get(entity)
+        return self._write(spec, dict(payload), {}, request_id)
+
+    def update(
+        self, entity: str, payload: Mapping[str, Any], *, sparse: bool = True, request_id: str | None = None
+    ) -> dict[str, Any]:
+        spec = catalog.get(entity)
+        body = {**payload, "sparse": True} if sparse else dict(payload)
+        return self._write(spec, body, {}, request_id)
+
+    def delete(self, entity: str, id_: str, sync_token: str, request_id: str | None = None) -> dict[str, Any]:
+        spec = catalog.get(entity)
+        return self._write(spec, {"Id": id_, "SyncToken": sync_token}, {"operation": "delete"}, request_id)
+
+    def void(self, entity: str, id_: str, sync_token: str, request_id: str | None = None) -> dict[str, Any]:
+        spec = catalog.get(entity)
+        if spec.void is catalog.Void.OPERATION_VOID:
+            return self._write(spec, {"Id": id_, "SyncToken": sync_token}, {"operation": "void"}, request_id)
+        if spec.void is catalog.Void.UPDATE_INCLUDE_VOID:
+            body = {"Id": id_, "SyncToken": sync_token, "sparse": True}
+            return self._write(spec, body, {"operation": "update", "include": "void"}, request_id)
+        raise ValidationError(f"{entity} cannot be voided", code="void")
+
+    def _write(
+        self, spec: catalog.ObjectSpec, body: dict[str, Any], params: dict[str, str], request_id: str | None
+    ) -> dict[str, Any]:
+        if request_id:
+            params = {**params, "requestid": request_id}
+        answer = self.request("POST", spec.path, params=params, json_body=body)
+        found: dict[str, Any] = answer[spec.name]
+        return found
+
+    def batch(
+        self, items: Iterable[Mapping[str, Any]], request_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run up to 30 batch items; the answers in ``bId`` order of the request (faults per item)."""
+        request_items = list(items)
+        params = {"requestid": request_id} if request_id else {}
+        answer = self.request(
+            "POST", "batch", params=params, json_body={"BatchItemRequest": request_items}, batch=True
+        )
+        answers: list[dict[str, Any]] = answer.get("BatchItemResponse") or []
+        by_id = {str(a.get("bId")): a for a in answers}
+        return [by_id.get(str(item.get("bId")), {"bId": item.get("bId")}) for item in request_items]
+
+
+def _decode(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        if resp.status_code == 429:
+            return {"Fault": {"Error": [{"Message": "ThrottleExceeded", "code": "3001"}]}}
+        return None
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["QBOClient", "QBOError", "Stats", "ThrottledError"]
