@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from qbo_sandbox.testing import RunningSandbox
 
 

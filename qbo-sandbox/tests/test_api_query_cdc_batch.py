@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Api, fault_code
-
 from qbo_client import catalog
 
 PT = ZoneInfo("America/Los_Angeles")

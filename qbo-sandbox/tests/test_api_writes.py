@@ -6,7 +6,6 @@ import re
 
 import pytest
 from conftest import Api, fault_code
-
 from qbo_client import catalog
 
 OFFSET_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")

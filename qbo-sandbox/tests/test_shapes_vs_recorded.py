@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import Api
-from shared import fixtures_dir
-
 from qbo_client import catalog
+from shared import fixtures_dir
 
 ENTITY_CORE = ("domain", "sparse", "Id", "SyncToken", "MetaData")
 
@@ -83,7 +82,7 @@ def _relative(uri: str) -> tuple[str, dict[str, str]]:
     path = parsed.path.split("/v3/", 1)[1]
     if path.startswith("company/"):
         path = path.split("/", 2)[2]
-    params = {k: v for k, v in urllib.parse.parse_qsl(parsed.query)}
+    params = dict(urllib.parse.parse_qsl(parsed.query))
     params.pop("requestid", None)
     params.pop("minorversion", None)
     return path, params

@@ -43,7 +43,10 @@ class Sandbox:
         self.store = Store(self.db)
         self.service = Service(self.store, self.config)
         self.oauth = OAuthService(
-            self.db, self.config.tokens, time_scale=self.config.limits.time_scale, consent_realm=self._consent_realm
+            self.db,
+            self.config.tokens,
+            time_scale=self.config.limits.time_scale,
+            consent_realm=self._consent_realm,
         )
 
     def _consent_realm(self, realm: str | None) -> str:
@@ -84,12 +87,12 @@ class Sandbox:
                 )
             body = await _read_body(request)
             status, text, rows = await run_in_threadpool(self._counted, request, realm, body)
-        except QBOFault as fault:
-            status, text, rows = fault.status, dumps(fault.body()), 0
+        except QBOFault as answered:
+            status, text, rows = answered.status, dumps(answered.body()), 0
         except Exception:  # never let a bad request take the server down
             log.exception("unexpected error on %s %s", request.method, request.url.path)
-            fault = faults.system_fault()
-            status, text, rows = fault.status, dumps(fault.body()), 0
+            crash = faults.system_fault()
+            status, text, rows = crash.status, dumps(crash.body()), 0
         request.scope.setdefault("state", {})["rows"] = rows
         return Response(text, status_code=status, media_type=JSON_TYPE)
 
@@ -204,7 +207,8 @@ def _spec(request: Request, segment: str) -> catalog.ObjectSpec:
 def _unknown_path(request: Request) -> QBOFault:
     path = request.url.path
     return faults.unsupported_operation(
-        f"Operation Could not find resource for relative : {path} of full path: {request.url} is not supported."
+        f"Operation Could not find resource for relative : {path} of full path: {request.url} "
+        "is not supported."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -166,10 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"company {realm}: {total} objects" if total else f"company {realm}", file=sys.stderr, flush=True
         )
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
         return 0
 
     sandbox = Sandbox(config)

@@ -57,7 +57,11 @@ def unsupported_operation(detail: str) -> QBOFault:
 def invalid_id(value: str) -> QBOFault:
     # The real answer to a malformed Id carries no "time" (see the recorded error__500 exchange).
     return QBOFault(
-        "2030", "Invalid ID", f"Id should be a valid number. Supplied value:{value}", element="Id", timed=False
+        "2030",
+        "Invalid ID",
+        f"Id should be a valid number. Supplied value:{value}",
+        element="Id",
+        timed=False,
     )
 
 

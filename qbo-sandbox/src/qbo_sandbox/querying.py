@@ -64,7 +64,7 @@ def _expression(name: str) -> str:
     return f"json_extract(data, '$.{name}')"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _numeric_properties(entity: str) -> frozenset[str]:
     props = schemas.load(entity).get("properties", {})
     return frozenset(

@@ -210,84 +210,333 @@ _CATEGORIES = ("Plants and Soil", "Fountains", "Irrigation")
 _ITEMS: tuple[_ItemRow, ...] = (
     ("Services", "Service", None, "services", None, 4000, 0, False, 1, 6, True, "Services"),
     ("Design", "Service", None, "design", None, 7500, 0, False, 1, 8, True, "Custom Design"),
-    ("Installation", "Service", None, "labor_inc", None, 5000, 0, False, 1, 10, True,
-     "Installation of landscape design"),
-    ("Maintenance & Repair", "Service", None, "labor_inc", None, 3500, 0, False, 1, 6, True,
-     "Maintenance & Repair"),
-    ("Gardening", "Service", None, "landscaping", None, 2500, 0, False, 1, 8, True,
-     "Weekly Gardening Service"),
+    (
+        "Installation",
+        "Service",
+        None,
+        "labor_inc",
+        None,
+        5000,
+        0,
+        False,
+        1,
+        10,
+        True,
+        "Installation of landscape design",
+    ),
+    (
+        "Maintenance & Repair",
+        "Service",
+        None,
+        "labor_inc",
+        None,
+        3500,
+        0,
+        False,
+        1,
+        6,
+        True,
+        "Maintenance & Repair",
+    ),
+    (
+        "Gardening",
+        "Service",
+        None,
+        "landscaping",
+        None,
+        2500,
+        0,
+        False,
+        1,
+        8,
+        True,
+        "Weekly Gardening Service",
+    ),
     ("Trimming", "Service", None, "landscaping", None, 3500, 0, False, 1, 6, True, "Tree and Shrub Trimming"),
-    ("Pest Control", "Service", None, "landscaping", None, 3500, 0, False, 1, 4, True,
-     "Pest Control Services"),
+    (
+        "Pest Control",
+        "Service",
+        None,
+        "landscaping",
+        None,
+        3500,
+        0,
+        False,
+        1,
+        4,
+        True,
+        "Pest Control Services",
+    ),
     ("Lighting", "Service", None, "materials_inc", None, 4500, 0, False, 1, 6, True, "Garden Lighting"),
-    ("Subcontracted Services", "Service", None, "services", "cogs", 6000, 4000, False, 1, 8, True,
-     "Subcontracted landscaping services"),
-    ("Soil", "NonInventory", "Plants and Soil", "materials_inc", "plants", 1000, 650, True, 1, 20, False,
-     "2 cubic ft. bag"),
-    ("Sod", "NonInventory", "Plants and Soil", "materials_inc", "plants", 175, 100, True, 50, 600, False,
-     "Sod, per square foot"),
-    ("Mulch", "NonInventory", "Plants and Soil", "materials_inc", "plants", 850, 500, True, 2, 30, False,
-     "Bark mulch, 2 cubic ft."),
+    (
+        "Subcontracted Services",
+        "Service",
+        None,
+        "services",
+        "cogs",
+        6000,
+        4000,
+        False,
+        1,
+        8,
+        True,
+        "Subcontracted landscaping services",
+    ),
+    (
+        "Soil",
+        "NonInventory",
+        "Plants and Soil",
+        "materials_inc",
+        "plants",
+        1000,
+        650,
+        True,
+        1,
+        20,
+        False,
+        "2 cubic ft. bag",
+    ),
+    (
+        "Sod",
+        "NonInventory",
+        "Plants and Soil",
+        "materials_inc",
+        "plants",
+        175,
+        100,
+        True,
+        50,
+        600,
+        False,
+        "Sod, per square foot",
+    ),
+    (
+        "Mulch",
+        "NonInventory",
+        "Plants and Soil",
+        "materials_inc",
+        "plants",
+        850,
+        500,
+        True,
+        2,
+        30,
+        False,
+        "Bark mulch, 2 cubic ft.",
+    ),
     ("Rocks", "NonInventory", None, "materials_inc", "decks", 1200, 800, True, 1, 30, False, "Garden Rocks"),
-    ("Concrete", "NonInventory", None, "materials_inc", "decks", 950, 600, True, 1, 20, False,
-     "Concrete for fountain installation"),
-    ("Sprinkler Pipes", "NonInventory", "Irrigation", "materials_inc", "job_materials", 400, 250, True, 5, 60,
-     False, "Sprinkler Pipes"),
-    ("Rock Fountain", "Inventory", "Fountains", "product", "cogs", 27500, 12500, True, 1, 2, False,
-     "Rock Fountain"),
+    (
+        "Concrete",
+        "NonInventory",
+        None,
+        "materials_inc",
+        "decks",
+        950,
+        600,
+        True,
+        1,
+        20,
+        False,
+        "Concrete for fountain installation",
+    ),
+    (
+        "Sprinkler Pipes",
+        "NonInventory",
+        "Irrigation",
+        "materials_inc",
+        "job_materials",
+        400,
+        250,
+        True,
+        5,
+        60,
+        False,
+        "Sprinkler Pipes",
+    ),
+    (
+        "Rock Fountain",
+        "Inventory",
+        "Fountains",
+        "product",
+        "cogs",
+        27500,
+        12500,
+        True,
+        1,
+        2,
+        False,
+        "Rock Fountain",
+    ),
     ("Pump", "Inventory", "Fountains", "product", "cogs", 1575, 1000, True, 1, 3, False, "Fountain Pump"),
-    ("Sprinkler Heads", "Inventory", "Irrigation", "product", "cogs", 200, 75, True, 4, 40, False,
-     "Sprinkler Heads"),
-    ("Garden Lights", "Inventory", None, "product", "cogs", 2400, 1200, True, 2, 12, False,
-     "Solar garden lights, set of 4"),
-    ("Holiday Lights", "NonInventory", None, "materials_inc", "lighting", 1500, 900, True, 1, 10, False,
-     "Holiday light strings"),
+    (
+        "Sprinkler Heads",
+        "Inventory",
+        "Irrigation",
+        "product",
+        "cogs",
+        200,
+        75,
+        True,
+        4,
+        40,
+        False,
+        "Sprinkler Heads",
+    ),
+    (
+        "Garden Lights",
+        "Inventory",
+        None,
+        "product",
+        "cogs",
+        2400,
+        1200,
+        True,
+        2,
+        12,
+        False,
+        "Solar garden lights, set of 4",
+    ),
+    (
+        "Holiday Lights",
+        "NonInventory",
+        None,
+        "materials_inc",
+        "lighting",
+        1500,
+        900,
+        True,
+        1,
+        10,
+        False,
+        "Holiday light strings",
+    ),
 )
 _INACTIVE_ITEMS = ("Holiday Lights",)
 _GROUPS = (
-    ("Fountain Kit", "Fountain with pump, installed on concrete",
-     (("Rock Fountain", 1), ("Pump", 1), ("Concrete", 5))),
-    ("Irrigation Kit", "Sprinkler system for a small yard",
-     (("Sprinkler Heads", 12), ("Sprinkler Pipes", 20), ("Installation", 4))),
+    (
+        "Fountain Kit",
+        "Fountain with pump, installed on concrete",
+        (("Rock Fountain", 1), ("Pump", 1), ("Concrete", 5)),
+    ),
+    (
+        "Irrigation Kit",
+        "Sprinkler system for a small yard",
+        (("Sprinkler Heads", 12), ("Sprinkler Pipes", 20), ("Installation", 4)),
+    ),
 )
 _PLANTS = (
-    "Japanese Maple", "Lavender", "Boxwood", "Hydrangea", "Rosemary", "Agave", "Olive Tree", "Sword Fern",
-    "Camellia", "Azalea", "Magnolia", "Clumping Bamboo", "Juniper", "Sage", "Succulent Mix",
-    "Bird of Paradise", "Lemon Tree", "Redbud", "Manzanita", "Ceanothus", "Salvia", "Coral Bells",
-    "Dwarf Citrus", "Fescue",
+    "Japanese Maple",
+    "Lavender",
+    "Boxwood",
+    "Hydrangea",
+    "Rosemary",
+    "Agave",
+    "Olive Tree",
+    "Sword Fern",
+    "Camellia",
+    "Azalea",
+    "Magnolia",
+    "Clumping Bamboo",
+    "Juniper",
+    "Sage",
+    "Succulent Mix",
+    "Bird of Paradise",
+    "Lemon Tree",
+    "Redbud",
+    "Manzanita",
+    "Ceanothus",
+    "Salvia",
+    "Coral Bells",
+    "Dwarf Citrus",
+    "Fescue",
 )
 _PLANT_SIZES = (("1 gal", 1200), ("5 gal", 3500), ("15 gal", 9500), ("24 in. box", 32000))
 
-_CLASSES = (("Landscaping", None), ("Residential", "Landscaping"), ("Commercial", "Landscaping"),
-            ("Design", None), ("Maintenance", None), ("Holiday Decor", None))
+_CLASSES = (
+    ("Landscaping", None),
+    ("Residential", "Landscaping"),
+    ("Commercial", "Landscaping"),
+    ("Design", None),
+    ("Maintenance", None),
+    ("Holiday Decor", None),
+)
 _INACTIVE_CLASSES = ("Holiday Decor",)
-_DEPARTMENTS = (("North Bay", None), ("South Bay", None), ("Downtown", "South Bay"), ("Tucson", None),
-                ("East Bay", None))
+_DEPARTMENTS = (
+    ("North Bay", None),
+    ("South Bay", None),
+    ("Downtown", "South Bay"),
+    ("Tucson", None),
+    ("East Bay", None),
+)
 _INACTIVE_DEPARTMENTS = ("East Bay",)
 
 # Name, DueDays, DiscountPercent, DiscountDays
-_TERMS = (("Due on receipt", 0, 0, 0), ("Net 10", 10, 0, 0), ("Net 15", 15, 0, 0), ("Net 30", 30, 0, 0),
-          ("Net 60", 60, 0, 0), ("1% 10 Net 30", 30, 1, 10))
-_PAYMENT_METHODS = (("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"), ("Visa", "CREDIT_CARD"),
-                    ("MasterCard", "CREDIT_CARD"), ("American Express", "CREDIT_CARD"),
-                    ("Discover", "CREDIT_CARD"), ("Diners Club", "CREDIT_CARD"))
-_JOURNAL_CODES = (("VT", "Sales", "Ventes"), ("HA", "Expenses", "Achats"), ("BQ", "Bank", "Banque"),
-                  ("CA", "Cash", "Caisse"), ("OD", "Others", "Opérations diverses"))
+_TERMS = (
+    ("Due on receipt", 0, 0, 0),
+    ("Net 10", 10, 0, 0),
+    ("Net 15", 15, 0, 0),
+    ("Net 30", 30, 0, 0),
+    ("Net 60", 60, 0, 0),
+    ("1% 10 Net 30", 30, 1, 10),
+)
+_PAYMENT_METHODS = (
+    ("Cash", "NON_CREDIT_CARD"),
+    ("Check", "NON_CREDIT_CARD"),
+    ("Visa", "CREDIT_CARD"),
+    ("MasterCard", "CREDIT_CARD"),
+    ("American Express", "CREDIT_CARD"),
+    ("Discover", "CREDIT_CARD"),
+    ("Diners Club", "CREDIT_CARD"),
+)
+_JOURNAL_CODES = (
+    ("VT", "Sales", "Ventes"),
+    ("HA", "Expenses", "Achats"),
+    ("BQ", "Bank", "Banque"),
+    ("CA", "Cash", "Caisse"),
+    ("OD", "Others", "Opérations diverses"),
+)
 
 # Sales tax: agencies, their rates (basis points), and the codes that group them.
 _AGENCIES = (("Board of Equalization", "boe"), ("Arizona Dept. of Revenue", "azdor"))
-_RATES = (("California", 800, 0, True), ("AZ State tax", 560, 1, True), ("Tucson City", 260, 1, True),
-          ("San Pablo District (retired)", 50, 0, False))  # Name, bp, agency index, active
+_RATES = (
+    ("California", 800, 0, True),
+    ("AZ State tax", 560, 1, True),
+    ("Tucson City", 260, 1, True),
+    ("San Pablo District (retired)", 50, 0, False),
+)  # Name, bp, agency index, active
 _CODES = (("California", (0,)), ("Tucson", (1, 2)))
 
-_CITIES = (("Bayshore", "CA", "94326"), ("Middlefield", "CA", "94303"), ("Palo Alto", "CA", "94303"),
-           ("Half Moon Bay", "CA", "94213"), ("Menlo Park", "CA", "94304"), ("San Jose", "CA", "95112"),
-           ("Sunnyvale", "CA", "94086"), ("Los Gatos", "CA", "95032"), ("Mountain View", "CA", "94043"),
-           ("San Pablo", "CA", "94806"))
+_CITIES = (
+    ("Bayshore", "CA", "94326"),
+    ("Middlefield", "CA", "94303"),
+    ("Palo Alto", "CA", "94303"),
+    ("Half Moon Bay", "CA", "94213"),
+    ("Menlo Park", "CA", "94304"),
+    ("San Jose", "CA", "95112"),
+    ("Sunnyvale", "CA", "94086"),
+    ("Los Gatos", "CA", "95032"),
+    ("Mountain View", "CA", "94043"),
+    ("San Pablo", "CA", "94806"),
+)
 _TUCSON = ("Tucson", "AZ", "85719")
-_STREETS = ("Finch St.", "Cypress Hill Ave.", "Court St.", "Ocean View Road", "Twin Lane", "Main St.",
-            "Sierra Way", "Willow Ave.", "Magnolia Dr.", "Redwood Blvd.", "Lakeview Ct.", "Orchard Rd.",
-            "Hillside Ter.", "Meadow Ln.", "Bay Rd.", "El Camino Real")
+_STREETS = (
+    "Finch St.",
+    "Cypress Hill Ave.",
+    "Court St.",
+    "Ocean View Road",
+    "Twin Lane",
+    "Main St.",
+    "Sierra Way",
+    "Willow Ave.",
+    "Magnolia Dr.",
+    "Redwood Blvd.",
+    "Lakeview Ct.",
+    "Orchard Rd.",
+    "Hillside Ter.",
+    "Meadow Ln.",
+    "Bay Rd.",
+    "El Camino Real",
+)
 
 # DisplayName, GivenName, FamilyName, is a company, city index (-1: Tucson), jobs
 _CUSTOMERS: tuple[tuple[str, str, str, bool, int, tuple[str, ...]], ...] = (
@@ -356,50 +605,196 @@ _VENDORS: tuple[tuple[str, str, str, str, bool, bool], ...] = (
 )
 _INACTIVE_VENDORS = ("Sacramento Sod Farm",)
 # GivenName, FamilyName, BillRate ¢
-_EMPLOYEES = (("John", "Johnson", 5000), ("Kari", "Steblay", 4500), ("Ana", "Morales", 4000),
-              ("Kevin", "Ochoa", 3500), ("Priya", "Raman", 6000), ("Sam", "Whitfield", 3500))
+_EMPLOYEES = (
+    ("John", "Johnson", 5000),
+    ("Kari", "Steblay", 4500),
+    ("Ana", "Morales", 4000),
+    ("Kevin", "Ochoa", 3500),
+    ("Priya", "Raman", 6000),
+    ("Sam", "Whitfield", 3500),
+)
 _INACTIVE_EMPLOYEES = (("Emily", "Platt"),)
 
-_FIRST = ("Aaron", "Abby", "Alicia", "Andre", "Ben", "Bianca", "Carlos", "Chloe", "Dana", "Darius", "Elena",
-          "Ethan", "Fatima", "Felix", "Grace", "Hector", "Ines", "Isaac", "Jasmine", "Jonah", "Kai", "Keiko",
-          "Leo", "Lina", "Marcus", "Maya", "Nadia", "Noah", "Olivia", "Omar", "Priya", "Quinn", "Rafael",
-          "Rosa", "Samir", "Sofia", "Tariq", "Tess", "Uma", "Victor", "Wendy", "Xavier", "Yara", "Zane")
-_LAST = ("Abbott", "Alvarez", "Baptiste", "Becker", "Castillo", "Chen", "Dubois", "Dunn", "Eriksen", "Flores",
-         "Fischer", "Garcia", "Gupta", "Haddad", "Hansen", "Ibarra", "Jensen", "Kaur", "Kowalski", "Larsen",
-         "Lopez", "Mahoney", "Murphy", "Nakamura", "Novak", "O'Brien", "Okafor", "Patel", "Quintero", "Rossi",
-         "Sato", "Schmidt", "Singh", "Tanaka", "Torres", "Underwood", "Varga", "Walsh", "Weber", "Xu",
-         "Yamamoto", "Young", "Zhang", "Zimmerman")
-_CUSTOMER_TRADES = ("Landscaping", "Property Management", "Dental", "Family Practice", "Bakery",
-                    "Auto Repair",
-                    "Realty", "Cafe", "Veterinary Clinic", "Law Office", "Fitness", "Winery", "Florist",
-                    "Architects", "Plumbing", "Books", "Yoga Studio", "Apartments")
-_VENDOR_TRADES = (("Supply Co.", "job_materials", True), ("Nursery", "plants", True),
-                  ("Stone & Gravel", "decks", True), ("Irrigation Supply", "job_materials", True),
-                  ("Equipment Rental", "equipment", False), ("Tree Service", "job_materials", False),
-                  ("Fuel Stop", "fuel", False), ("Printing", "advertising", False),
-                  ("Consulting", "accounting", False), ("Auto Body", "repairs", False))
-_JOB_NAMES = ("Front Yard", "Back Patio", "Roof Garden", "Courtyard", "Parking Strip", "Pool Area",
-              "Entry Walk")
+_FIRST = (
+    "Aaron",
+    "Abby",
+    "Alicia",
+    "Andre",
+    "Ben",
+    "Bianca",
+    "Carlos",
+    "Chloe",
+    "Dana",
+    "Darius",
+    "Elena",
+    "Ethan",
+    "Fatima",
+    "Felix",
+    "Grace",
+    "Hector",
+    "Ines",
+    "Isaac",
+    "Jasmine",
+    "Jonah",
+    "Kai",
+    "Keiko",
+    "Leo",
+    "Lina",
+    "Marcus",
+    "Maya",
+    "Nadia",
+    "Noah",
+    "Olivia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rafael",
+    "Rosa",
+    "Samir",
+    "Sofia",
+    "Tariq",
+    "Tess",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yara",
+    "Zane",
+)
+_LAST = (
+    "Abbott",
+    "Alvarez",
+    "Baptiste",
+    "Becker",
+    "Castillo",
+    "Chen",
+    "Dubois",
+    "Dunn",
+    "Eriksen",
+    "Flores",
+    "Fischer",
+    "Garcia",
+    "Gupta",
+    "Haddad",
+    "Hansen",
+    "Ibarra",
+    "Jensen",
+    "Kaur",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Mahoney",
+    "Murphy",
+    "Nakamura",
+    "Novak",
+    "O'Brien",
+    "Okafor",
+    "Patel",
+    "Quintero",
+    "Rossi",
+    "Sato",
+    "Schmidt",
+    "Singh",
+    "Tanaka",
+    "Torres",
+    "Underwood",
+    "Varga",
+    "Walsh",
+    "Weber",
+    "Xu",
+    "Yamamoto",
+    "Young",
+    "Zhang",
+    "Zimmerman",
+)
+_CUSTOMER_TRADES = (
+    "Landscaping",
+    "Property Management",
+    "Dental",
+    "Family Practice",
+    "Bakery",
+    "Auto Repair",
+    "Realty",
+    "Cafe",
+    "Veterinary Clinic",
+    "Law Office",
+    "Fitness",
+    "Winery",
+    "Florist",
+    "Architects",
+    "Plumbing",
+    "Books",
+    "Yoga Studio",
+    "Apartments",
+)
+_VENDOR_TRADES = (
+    ("Supply Co.", "job_materials", True),
+    ("Nursery", "plants", True),
+    ("Stone & Gravel", "decks", True),
+    ("Irrigation Supply", "job_materials", True),
+    ("Equipment Rental", "equipment", False),
+    ("Tree Service", "job_materials", False),
+    ("Fuel Stop", "fuel", False),
+    ("Printing", "advertising", False),
+    ("Consulting", "accounting", False),
+    ("Auto Body", "repairs", False),
+)
+_JOB_NAMES = (
+    "Front Yard",
+    "Back Patio",
+    "Roof Garden",
+    "Courtyard",
+    "Parking Strip",
+    "Pool Area",
+    "Entry Walk",
+)
 
 _JE_TEMPLATES: tuple[tuple[str, tuple[tuple[str, str], ...], int, int, bool], ...] = (
-    ("Monthly depreciation - truck", (("depreciation", "Debit"), ("truck_dep", "Credit")), 15_000, 40_000,
-     False),
-    ("Payroll summary", (("payroll", "Debit"), ("workers_comp", "Debit"), ("checking", "Credit")),
-     250_000, 900_000, False),
-    ("Loan payment", (("notes", "Debit"), ("interest_paid", "Debit"), ("checking", "Credit")),
-     50_000, 150_000, False),
+    (
+        "Monthly depreciation - truck",
+        (("depreciation", "Debit"), ("truck_dep", "Credit")),
+        15_000,
+        40_000,
+        False,
+    ),
+    (
+        "Payroll summary",
+        (("payroll", "Debit"), ("workers_comp", "Debit"), ("checking", "Credit")),
+        250_000,
+        900_000,
+        False,
+    ),
+    (
+        "Loan payment",
+        (("notes", "Debit"), ("interest_paid", "Debit"), ("checking", "Credit")),
+        50_000,
+        150_000,
+        False,
+    ),
     ("Sales tax payment", (("boe", "Debit"), ("checking", "Credit")), 20_000, 180_000, False),
-    ("Reclassify uncategorized expenses", (("office", "Debit"), ("uncategorized", "Credit")), 2_000, 40_000,
-     True),
+    (
+        "Reclassify uncategorized expenses",
+        (("office", "Debit"), ("uncategorized", "Credit")),
+        2_000,
+        40_000,
+        True,
+    ),
     ("Owner investment", (("checking", "Debit"), ("owner", "Credit")), 100_000, 1_000_000, False),
     ("Prepaid insurance used", (("insurance", "Debit"), ("prepaid", "Credit")), 10_000, 60_000, True),
 )
-_TRANSFERS = (("checking", "savings", 50_000, 500_000), ("savings", "checking", 20_000, 300_000),
-              ("checking", "visa", 20_000, 250_000), ("checking", "mastercard", 20_000, 200_000),
-              ("checking", "petty", 5_000, 30_000))
-_ATTACHMENTS = (("pdf", "application/pdf", "Document"), ("jpg", "image/jpeg", "Receipt"),
-                ("png", "image/png", "Image"), ("xlsx",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Document"))
+_TRANSFERS = (
+    ("checking", "savings", 50_000, 500_000),
+    ("savings", "checking", 20_000, 300_000),
+    ("checking", "visa", 20_000, 250_000),
+    ("checking", "mastercard", 20_000, 200_000),
+    ("checking", "petty", 5_000, 30_000),
+)
+_ATTACHMENTS = (
+    ("pdf", "application/pdf", "Document"),
+    ("jpg", "image/jpeg", "Receipt"),
+    ("png", "image/png", "Image"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Document"),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,8 +986,13 @@ class _Company:
     # -- helpers -----------------------------------------------------------------------------
 
     def entity(self, obj_id: str, created: int, updated: int) -> Payload:
-        return {"Id": obj_id, "SyncToken": "0", "domain": "QBO", "sparse": False,
-                "MetaData": self.clock.meta(created, updated)}
+        return {
+            "Id": obj_id,
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": self.clock.meta(created, updated),
+        }
 
     def setup_ts(self, k: int) -> int:
         """The k-th object of the company's setup on day 0, a few seconds apart, before business hours."""
@@ -623,8 +1023,13 @@ class _Company:
         self, line1: str, city: str, state: str, postal: str, country: str | None = None
     ) -> dict[str, str]:
         self.addr_seq += 1
-        addr = {"Id": str(self.addr_seq), "Line1": line1, "City": city, "CountrySubDivisionCode": state,
-                "PostalCode": postal}
+        addr = {
+            "Id": str(self.addr_seq),
+            "Line1": line1,
+            "City": city,
+            "CountrySubDivisionCode": state,
+            "PostalCode": postal,
+        }
         if country:
             addr["Country"] = country
         return addr
@@ -717,60 +1122,70 @@ class _Company:
 
     def company(self) -> None:
         start = self.clock.dates[0]
-        addr = {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "Country": "US",
-                "CountrySubDivisionCode": "CA", "PostalCode": "87999"}
+        addr = {
+            "Id": "1",
+            "Line1": "123 Sierra Way",
+            "City": "San Pablo",
+            "Country": "US",
+            "CountrySubDivisionCode": "CA",
+            "PostalCode": "87999",
+        }
         self.addr_seq = 1
         created = self.setup_ts(0)
         updated = self.later(created, recent=True)
         info = self.entity("1", created, updated)
-        info.update({
-            "CompanyName": COMPANY_NAME,
-            "LegalName": COMPANY_NAME,
-            "CompanyAddr": dict(addr),
-            "CustomerCommunicationAddr": dict(addr),
-            "LegalAddr": dict(addr),
-            "PrimaryPhone": {"FreeFormNumber": "(650) 555-0100"},
-            "CompanyStartDate": start,
-            "EmployerId": "123456789",
-            "FiscalYearStartMonth": "January",
-            "Country": "US",
-            "Email": {"Address": "craig@craigsdesign.example.com"},
-            "WebAddr": {"URI": "https://craigsdesign.example.com"},
-            "SupportedLanguages": "en",
-            "NameValue": [
-                {"Name": "NeoEnabled", "Value": "true"},
-                {"Name": "IndustryType", "Value": "Landscaping Services"},
-                {"Name": "IndustryCode", "Value": "56173"},
-                {"Name": "SubscriptionStatus", "Value": "PAID"},
-                {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
-                {"Name": "PayrollFeature", "Value": "true"},
-                {"Name": "AccountantFeature", "Value": "false"},
-                {"Name": "ItemCategoriesFeature", "Value": "true"},
-                {"Name": "CompanyType", "Value": "Other"},
-            ],
-        })
+        info.update(
+            {
+                "CompanyName": COMPANY_NAME,
+                "LegalName": COMPANY_NAME,
+                "CompanyAddr": dict(addr),
+                "CustomerCommunicationAddr": dict(addr),
+                "LegalAddr": dict(addr),
+                "PrimaryPhone": {"FreeFormNumber": "(650) 555-0100"},
+                "CompanyStartDate": start,
+                "EmployerId": "123456789",
+                "FiscalYearStartMonth": "January",
+                "Country": "US",
+                "Email": {"Address": "craig@craigsdesign.example.com"},
+                "WebAddr": {"URI": "https://craigsdesign.example.com"},
+                "SupportedLanguages": "en",
+                "NameValue": [
+                    {"Name": "NeoEnabled", "Value": "true"},
+                    {"Name": "IndustryType", "Value": "Landscaping Services"},
+                    {"Name": "IndustryCode", "Value": "56173"},
+                    {"Name": "SubscriptionStatus", "Value": "PAID"},
+                    {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
+                    {"Name": "PayrollFeature", "Value": "true"},
+                    {"Name": "AccountantFeature", "Value": "false"},
+                    {"Name": "ItemCategoriesFeature", "Value": "true"},
+                    {"Name": "CompanyType", "Value": "Other"},
+                ],
+            }
+        )
         self.out["CompanyInfo"].append(info)
         company = self.entity("1", created, created)
-        company.update({
-            "CompanyName": COMPANY_NAME,
-            "LegalName": COMPANY_NAME,
-            "CompanyAddr": dict(addr),
-            "CustomerCommunicationAddr": dict(addr),
-            "LegalAddr": dict(addr),
-            "CompanyEmailAddr": {"Address": "craig@craigsdesign.example.com"},
-            "CustomerCommunicationEmailAddr": {"Address": "billing@craigsdesign.example.com"},
-            "CompanyURL": {"URI": "https://craigsdesign.example.com"},
-            "PrimaryPhone": {"FreeFormNumber": "(650) 555-0100"},
-            "SampleFile": False,
-            "CompanyStartDate": start,
-            "EmployerId": "123456789",
-            "FiscalYearStartMonth": "January",
-            "TaxYearStartMonth": "January",
-            "Country": "US",
-            "SupportedLanguages": "en",
-            "DefaultTimeZone": "America/Los_Angeles",
-            "MultiByteCharsSupported": True,
-        })
+        company.update(
+            {
+                "CompanyName": COMPANY_NAME,
+                "LegalName": COMPANY_NAME,
+                "CompanyAddr": dict(addr),
+                "CustomerCommunicationAddr": dict(addr),
+                "LegalAddr": dict(addr),
+                "CompanyEmailAddr": {"Address": "craig@craigsdesign.example.com"},
+                "CustomerCommunicationEmailAddr": {"Address": "billing@craigsdesign.example.com"},
+                "CompanyURL": {"URI": "https://craigsdesign.example.com"},
+                "PrimaryPhone": {"FreeFormNumber": "(650) 555-0100"},
+                "SampleFile": False,
+                "CompanyStartDate": start,
+                "EmployerId": "123456789",
+                "FiscalYearStartMonth": "January",
+                "TaxYearStartMonth": "January",
+                "Country": "US",
+                "SupportedLanguages": "en",
+                "DefaultTimeZone": "America/Los_Angeles",
+                "MultiByteCharsSupported": True,
+            }
+        )
         self.out["Company"].append(company)
 
     # -- name lists --------------------------------------------------------------------------
@@ -792,16 +1207,18 @@ class _Company:
             p["SubAccount"] = parent is not None
             if parent:
                 p["ParentRef"] = parent.ref()
-            p.update({
-                "FullyQualifiedName": fqn,
-                "Active": active,
-                "Classification": _CLASSIFICATION[acct_type],
-                "AccountType": acct_type,
-                "AccountSubType": sub_type,
-                "CurrentBalance": 0,
-                "CurrentBalanceWithSubAccounts": 0,
-                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-            })
+            p.update(
+                {
+                    "FullyQualifiedName": fqn,
+                    "Active": active,
+                    "Classification": _CLASSIFICATION[acct_type],
+                    "AccountType": acct_type,
+                    "AccountSubType": sub_type,
+                    "CurrentBalance": 0,
+                    "CurrentBalanceWithSubAccounts": 0,
+                    "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                }
+            )
             self.out["Account"].append(p)
         self.acct = by_key
 
@@ -812,8 +1229,14 @@ class _Company:
             agency = _Named(str(n + 1), name)
             self.agencies.append(agency)
             p = self.entity(agency.id, self.setup_ts(k + n), self.setup_ts(k + n))
-            p.update({"DisplayName": name, "TaxTrackedOnPurchases": False, "TaxTrackedOnSales": True,
-                      "TaxAgencyConfig": "USER_DEFINED"})
+            p.update(
+                {
+                    "DisplayName": name,
+                    "TaxTrackedOnPurchases": False,
+                    "TaxTrackedOnSales": True,
+                    "TaxAgencyConfig": "USER_DEFINED",
+                }
+            )
             self.out["TaxAgency"].append(p)
         rates: list[_TaxRate] = []
         effective = f"{self.clock.dates[0]}T00:00:00{_OFFSET}"
@@ -822,10 +1245,18 @@ class _Company:
             rates.append(rate)
             created = self.setup_ts(k + 10 + n)
             p = self.entity(rate.id, created, created if active else self.sometime(created))
-            p.update({"Name": name, "Description": "Sales Tax", "Active": active, "RateValue": bp / 100,
-                      "AgencyRef": self.agencies[agency_no].ref(), "SpecialTaxType": "NONE",
-                      "DisplayType": "ReadOnly",
-                      "EffectiveTaxRate": [{"RateValue": bp / 100, "EffectiveDate": effective}]})
+            p.update(
+                {
+                    "Name": name,
+                    "Description": "Sales Tax",
+                    "Active": active,
+                    "RateValue": bp / 100,
+                    "AgencyRef": self.agencies[agency_no].ref(),
+                    "SpecialTaxType": "NONE",
+                    "DisplayType": "ReadOnly",
+                    "EffectiveTaxRate": [{"RateValue": bp / 100, "EffectiveDate": effective}],
+                }
+            )
             self.out["TaxRate"].append(p)
         self.tax_codes: list[_TaxCode] = []
         for n, (name, members) in enumerate(_CODES):
@@ -833,15 +1264,23 @@ class _Company:
             self.tax_codes.append(code)
             created = self.setup_ts(k + 20 + n)
             p = self.entity(code.id, created, created)
-            p.update({
-                "Name": name, "Description": name, "Active": True, "Hidden": False, "Taxable": True,
-                "TaxGroup": True,
-                "SalesTaxRateList": {"TaxRateDetail": [
-                    {"TaxRateRef": r.ref(), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
-                    for r in code.rates
-                ]},
-                "PurchaseTaxRateList": {"TaxRateDetail": []},
-            })
+            p.update(
+                {
+                    "Name": name,
+                    "Description": name,
+                    "Active": True,
+                    "Hidden": False,
+                    "Taxable": True,
+                    "TaxGroup": True,
+                    "SalesTaxRateList": {
+                        "TaxRateDetail": [
+                            {"TaxRateRef": r.ref(), "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}
+                            for r in code.rates
+                        ]
+                    },
+                    "PurchaseTaxRateList": {"TaxRateDetail": []},
+                }
+            )
             self.out["TaxCode"].append(p)
 
     def simple_lists(self) -> None:
@@ -873,8 +1312,14 @@ class _Company:
             p.update({"Name": name, "Type": kind, "Description": desc, "Active": True})
             self.out["JournalCode"].append(p)
 
-    def hierarchy(self, kind: str, rows: Sequence[tuple[str, str | None]], inactive: Sequence[str],
-                  sub_flag: str, k: int) -> list[_Named]:
+    def hierarchy(
+        self,
+        kind: str,
+        rows: Sequence[tuple[str, str | None]],
+        inactive: Sequence[str],
+        sub_flag: str,
+        k: int,
+    ) -> list[_Named]:
         """Classes or departments: top-level ones and their children, with FullyQualifiedName."""
         made: dict[str, _Named] = {}
         usable: list[_Named] = []
@@ -910,11 +1355,18 @@ class _Company:
             self.rates.append(round(rate, 4))
         for day in range(0, _YEAR + 1, 7):
             ts = min(day * DAY + 6 * 3600, self.clock.now_ts)
-            self.out["ExchangeRate"].append({
-                "SourceCurrencyCode": FOREIGN[0], "TargetCurrencyCode": HOME[0], "Rate": self.rates[day],
-                "AsOfDate": self.clock.dates[day], "SyncToken": "0", "domain": "QBO", "sparse": False,
-                "MetaData": self.clock.meta(ts, ts),
-            })
+            self.out["ExchangeRate"].append(
+                {
+                    "SourceCurrencyCode": FOREIGN[0],
+                    "TargetCurrencyCode": HOME[0],
+                    "Rate": self.rates[day],
+                    "AsOfDate": self.clock.dates[day],
+                    "SyncToken": "0",
+                    "domain": "QBO",
+                    "sparse": False,
+                    "MetaData": self.clock.meta(ts, ts),
+                }
+            )
 
     def items(self) -> None:
         self.item_list: list[_Item] = []
@@ -928,17 +1380,33 @@ class _Company:
         for name in _CATEGORIES:
             n += 1
             add(_Item(str(n), name, label=name, type="Category", created=self.setup_ts(400 + n)))
-        for (name, kind, cat, income, expense, price, cost, taxable, lo, hi, half, desc) in _ITEMS:
+        for name, kind, cat, income, expense, price, cost, taxable, lo, hi, half, desc in _ITEMS:
             n += 1
             parent = by_name[cat] if cat else None
             active = name not in _INACTIVE_ITEMS
             shown = name if active else f"{name} (deleted)"
             # "Services" is the company's first item (Id 1), as in Intuit's sample company
             created = self.setup_ts(399 if name == "Services" else 400 + n)
-            add(_Item(str(n), f"{parent.name}:{shown}" if parent else shown, label=shown, type=kind,
-                      parent=parent, income=self.acct[income] if income else None,
-                      expense=self.acct[expense] if expense else None, price=price, cost=cost,
-                      taxable=taxable, lo=lo, hi=hi, half=half, desc=desc, active=active, created=created))
+            add(
+                _Item(
+                    str(n),
+                    f"{parent.name}:{shown}" if parent else shown,
+                    label=shown,
+                    type=kind,
+                    parent=parent,
+                    income=self.acct[income] if income else None,
+                    expense=self.acct[expense] if expense else None,
+                    price=price,
+                    cost=cost,
+                    taxable=taxable,
+                    lo=lo,
+                    hi=hi,
+                    half=half,
+                    desc=desc,
+                    active=active,
+                    created=created,
+                )
+            )
         # A larger company sells more plants: one NonInventory item per plant and pot size.
         extra = self.size // 1000
         plants = [(p, s) for s in _PLANT_SIZES for p in _PLANTS]
@@ -947,14 +1415,37 @@ class _Company:
             (plant, (pot, price)), batch = plants[i % len(plants)], i // len(plants)
             label = f"{plant} {pot}" + (f" #{batch + 1}" if batch else "")
             n += 1
-            add(_Item(str(n), f"{category.name}:{label}", label=label, type="NonInventory", parent=category,
-                      income=self.acct["materials_inc"], expense=self.acct["plants"], price=price,
-                      cost=price * 55 // 100, taxable=True, lo=1, hi=12, desc=f"{plant}, {pot}",
-                      created=self.rng.randrange(1, 330) * DAY + 6 * 3600 + self.rng.randrange(3600)))
+            add(
+                _Item(
+                    str(n),
+                    f"{category.name}:{label}",
+                    label=label,
+                    type="NonInventory",
+                    parent=category,
+                    income=self.acct["materials_inc"],
+                    expense=self.acct["plants"],
+                    price=price,
+                    cost=price * 55 // 100,
+                    taxable=True,
+                    lo=1,
+                    hi=12,
+                    desc=f"{plant}, {pot}",
+                    created=self.rng.randrange(1, 330) * DAY + 6 * 3600 + self.rng.randrange(3600),
+                )
+            )
         for name, desc, parts in _GROUPS:
             n += 1
-            add(_Item(str(n), name, label=name, type="Group", desc=desc, created=self.setup_ts(400 + n),
-                      components=tuple((by_name[part], qty) for part, qty in parts)))
+            add(
+                _Item(
+                    str(n),
+                    name,
+                    label=name,
+                    type="Group",
+                    desc=desc,
+                    created=self.setup_ts(400 + n),
+                    components=tuple((by_name[part], qty) for part, qty in parts),
+                )
+            )
         # Ids follow creation order, as QBO numbers them
         self.item_list.sort(key=lambda it: (it.created, int(it.id)))
         for i, item in enumerate(self.item_list):
@@ -990,15 +1481,25 @@ class _Company:
             party = self.customer(display, given, family, True, 0, created, currency=FOREIGN)[0]
             party.addr = self.address(line1, town, "", postal, country)
             del party.addr["CountrySubDivisionCode"]
-            party.phone = f"+49 89 {rng.randint(1000000, 9999999)}" if country == "DE" else \
-                f"+33 4 42 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            party.phone = (
+                f"+49 89 {rng.randint(1000000, 9999999)}"
+                if country == "DE"
+                else f"+33 4 42 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            )
             party.tax_code = None
             specs.append(party)
             self.eur_customers.append(party)
         for i in range(len(_INACTIVE_CUSTOMERS) + self.size // 10_000):
             display, given, family = _INACTIVE_CUSTOMERS[i % len(_INACTIVE_CUSTOMERS)]
-            specs += self.customer(display, given, family, True, rng.randrange(len(_CITIES)),
-                                   self.setup_ts(560 + i), active=False)
+            specs += self.customer(
+                display,
+                given,
+                family,
+                True,
+                rng.randrange(len(_CITIES)),
+                self.setup_ts(560 + i),
+                active=False,
+            )
         specs.sort(key=lambda c: (c.created, c.n))
         for i, c in enumerate(specs):
             c.id = str(i + 1)
@@ -1009,15 +1510,36 @@ class _Company:
         self.eur_pool = _Pool(eur, [c.created // DAY for c in eur])
 
     def customer(
-        self, display: str, given: str, family: str, is_company: bool, city: int, created: int, *,
-        jobs: Sequence[str] = (), currency: tuple[str, str] = HOME, active: bool = True, named: bool = False,
+        self,
+        display: str,
+        given: str,
+        family: str,
+        is_company: bool,
+        city: int,
+        created: int,
+        *,
+        jobs: Sequence[str] = (),
+        currency: tuple[str, str] = HOME,
+        active: bool = True,
+        named: bool = False,
     ) -> list[_Party]:
         """A top-level customer and its jobs (sub-customers), created a few days after it."""
         rng = self.rng
         label = self.unique(display)
         place = _TUCSON if city < 0 else _CITIES[city]
-        party = _Party("", label, kind="Customer", n=len(self.taken), label=label, given=given, family=family,
-                       company=is_company, created=created, active=active, currency=currency)
+        party = _Party(
+            "",
+            label,
+            kind="Customer",
+            n=len(self.taken),
+            label=label,
+            given=given,
+            family=family,
+            company=is_company,
+            created=created,
+            active=active,
+            currency=currency,
+        )
         party.addr = self.address(self.street(), *place)
         party.phone = self.phone("520" if city < 0 else "650")
         slug = "".join(ch for ch in label.lower() if ch.isalnum())[:24]
@@ -1033,8 +1555,16 @@ class _Company:
             job_label = self.unique(job)
             # a job is set up a few days after its customer, before business hours like other setup
             when = min(created // DAY + rng.randint(1, 20), 330) * DAY + 6 * 3600 + rng.randrange(3600)
-            child = _Party("", f"{label}:{job_label}", kind="Customer", n=len(self.taken), label=job_label,
-                           created=max(when, created + 60), currency=currency, parent=party)
+            child = _Party(
+                "",
+                f"{label}:{job_label}",
+                kind="Customer",
+                n=len(self.taken),
+                label=job_label,
+                created=max(when, created + 60),
+                currency=currency,
+                parent=party,
+            )
             child.addr = self.address(self.street(), *place)
             child.tax_code, child.term, child.phone = party.tax_code, party.term, party.phone
             made.append(child)
@@ -1068,13 +1598,34 @@ class _Company:
         contractors = [v for v in usable if v.contractor]
         self.contractor_pool = _Pool(contractors, [v.created // DAY for v in contractors])
 
-    def vendor(self, display: str, given: str, family: str, expense: str, supplier: bool, contractor: bool,
-               created: int, active: bool = True) -> _Party:
+    def vendor(
+        self,
+        display: str,
+        given: str,
+        family: str,
+        expense: str,
+        supplier: bool,
+        contractor: bool,
+        created: int,
+        active: bool = True,
+    ) -> _Party:
         rng = self.rng
         label = self.unique(display)
-        party = _Party("", label, kind="Vendor", n=len(self.taken), label=label, given=given, family=family,
-                       company=True, created=created, active=active, expense=expense, supplier=supplier,
-                       contractor=contractor)
+        party = _Party(
+            "",
+            label,
+            kind="Vendor",
+            n=len(self.taken),
+            label=label,
+            given=given,
+            family=family,
+            company=True,
+            created=created,
+            active=active,
+            expense=expense,
+            supplier=supplier,
+            contractor=contractor,
+        )
         party.addr = self.address(self.street(), *rng.choice(_CITIES))
         party.phone = self.phone()
         party.term = rng.choice(self.terms[:5]) if rng.random() < 0.6 else None
@@ -1092,16 +1643,35 @@ class _Company:
         for i, (given, family, rate) in enumerate(rows):
             label = self.unique(f"{given} {family}")
             created = self.setup_ts(800 + i) if i < len(_EMPLOYEES) else self.early(rng.randrange(1, 300))
-            party = _Party("", label, kind="Employee", n=i, label=label, given=given, family=family,
-                           created=created, rate=rate)
+            party = _Party(
+                "",
+                label,
+                kind="Employee",
+                n=i,
+                label=label,
+                given=given,
+                family=family,
+                created=created,
+                rate=rate,
+            )
             party.addr = self.address(self.street(), *rng.choice(_CITIES))
             party.phone = self.phone("408")
             specs.append(party)
         for i, (given, family) in enumerate(_INACTIVE_EMPLOYEES):
             label = self.unique(f"{given} {family}")
             shown = f"{label} (deleted)"
-            party = _Party("", shown, kind="Employee", n=len(rows) + i, label=shown, given=given,
-                           family=family, created=self.setup_ts(820 + i), active=False, rate=4000)
+            party = _Party(
+                "",
+                shown,
+                kind="Employee",
+                n=len(rows) + i,
+                label=shown,
+                given=given,
+                family=family,
+                created=self.setup_ts(820 + i),
+                active=False,
+                rate=4000,
+            )
             party.updated = rng.randint(party.created, self.clock.now_ts)
             party.addr = self.address(self.street(), *rng.choice(_CITIES))
             specs.append(party)
@@ -1128,8 +1698,16 @@ class _Company:
             out.append((item, q2))
         return out
 
-    def sales_form(self, kind: str, ts: int, cust: _Party | None, spec: list[tuple[_Item, int]], *,
-                   discount: int = 0, sign: int = 1) -> _Txn:
+    def sales_form(
+        self,
+        kind: str,
+        ts: int,
+        cust: _Party | None,
+        spec: list[tuple[_Item, int]],
+        *,
+        discount: int = 0,
+        sign: int = 1,
+    ) -> _Txn:
         """A sales form's lines, tax and totals (Invoice, Estimate, SalesReceipt, CreditMemo, RefundReceipt).
 
         ``sign`` is -1 for forms that give money back: their tax reduces what the agency is owed.
@@ -1137,20 +1715,28 @@ class _Company:
         day = ts // DAY
         lines: list[Payload] = []
         subtotal = taxable = 0
-        code = (cust.tax_code if cust is not None else self.tax_codes[0])
+        code = cust.tax_code if cust is not None else self.tax_codes[0]
         for n, (item, q2) in enumerate(spec, 1):
             amount = item.price * q2 // 2
             subtotal += amount
             taxed = item.taxable and code is not None
             if taxed:
                 taxable += amount
-            lines.append({
-                "Id": str(n), "LineNum": n, "Description": item.desc, "Amount": amount / 100,
-                "DetailType": "SalesItemLineDetail",
-                "SalesItemLineDetail": {"ItemRef": {"value": item.id, "name": item.name},
-                                        "UnitPrice": item.price / 100, "Qty": _qty(q2),
-                                        "TaxCodeRef": {"value": "TAX" if taxed else "NON"}},
-            })
+            lines.append(
+                {
+                    "Id": str(n),
+                    "LineNum": n,
+                    "Description": item.desc,
+                    "Amount": amount / 100,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {
+                        "ItemRef": {"value": item.id, "name": item.name},
+                        "UnitPrice": item.price / 100,
+                        "Qty": _qty(q2),
+                        "TaxCodeRef": {"value": "TAX" if taxed else "NON"},
+                    },
+                }
+            )
             if item.type == "Inventory" and kind != "Estimate":
                 item.qty += sign * (q2 // 2)
                 item.updated = max(item.updated, ts)
@@ -1158,9 +1744,17 @@ class _Company:
         off = 0
         if discount:
             off = (subtotal * discount + 50) // 100
-            lines.append({"Amount": off / 100, "DetailType": "DiscountLineDetail",
-                          "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": discount,
-                                                 "DiscountAccountRef": self.acct["discounts"].ref()}})
+            lines.append(
+                {
+                    "Amount": off / 100,
+                    "DetailType": "DiscountLineDetail",
+                    "DiscountLineDetail": {
+                        "PercentBased": True,
+                        "DiscountPercent": discount,
+                        "DiscountAccountRef": self.acct["discounts"].ref(),
+                    },
+                }
+            )
         tax = 0
         detail: Payload
         if taxable and code is not None:
@@ -1168,10 +1762,18 @@ class _Company:
             for rate in code.rates:
                 part = (taxable * rate.bp + 5000) // 10000
                 tax += part
-                tax_lines.append({"Amount": part / 100, "DetailType": "TaxLineDetail",
-                                  "TaxLineDetail": {"TaxRateRef": rate.ref(), "PercentBased": True,
-                                                    "TaxPercent": rate.bp / 100,
-                                                    "NetAmountTaxable": taxable / 100}})
+                tax_lines.append(
+                    {
+                        "Amount": part / 100,
+                        "DetailType": "TaxLineDetail",
+                        "TaxLineDetail": {
+                            "TaxRateRef": rate.ref(),
+                            "PercentBased": True,
+                            "TaxPercent": rate.bp / 100,
+                            "NetAmountTaxable": taxable / 100,
+                        },
+                    }
+                )
                 if kind != "Estimate":
                     key = (rate.agency, self.quarter_of[day])
                     self.tax_due[key] = self.tax_due.get(key, 0) + sign * part
@@ -1180,12 +1782,15 @@ class _Company:
             detail = {"TotalTax": 0}
         total = subtotal - off + tax
         currency = cust.currency if cust is not None else HOME
-        p: Payload = {"TxnDate": self.clock.dates[day],
-                      "CurrencyRef": {"value": currency[0], "name": currency[1]}}
+        p: Payload = {
+            "TxnDate": self.clock.dates[day],
+            "CurrencyRef": {"value": currency[0], "name": currency[1]},
+        }
         if cust is not None:
             p["CustomerRef"] = cust.ref()
-        p.update({"Line": lines, "TxnTaxDetail": detail, "TotalAmt": total / 100,
-                  "ApplyTaxAfterDiscount": False})
+        p.update(
+            {"Line": lines, "TxnTaxDetail": detail, "TotalAmt": total / 100, "ApplyTaxAfterDiscount": False}
+        )
         t = self.txn(kind, ts, p)
         t.party, t.total, t.open = cust, total, total
         if currency != HOME:
@@ -1220,12 +1825,20 @@ class _Company:
         term = cust.term or self.net30
         p["SalesTermRef"] = term.ref()
         p["DueDate"] = self.clock.dates[t.day + term.days]
-        p.update({"Deposit": 0, "PrintStatus": rng.choice(("NeedToPrint", "NotSet")),
-                  "EmailStatus": "EmailSent" if rng.random() < 0.5 else "NotSet",
-                  "CustomField": self.crew(), "LinkedTxn": [],
-                  "AllowIPNPayment": False, "AllowOnlinePayment": False,
-                  "AllowOnlineCreditCardPayment": False, "AllowOnlineACHPayment": False,
-                  "CustomerMemo": {"value": "Thank you for your business and have a great day!"}})
+        p.update(
+            {
+                "Deposit": 0,
+                "PrintStatus": rng.choice(("NeedToPrint", "NotSet")),
+                "EmailStatus": "EmailSent" if rng.random() < 0.5 else "NotSet",
+                "CustomField": self.crew(),
+                "LinkedTxn": [],
+                "AllowIPNPayment": False,
+                "AllowOnlinePayment": False,
+                "AllowOnlineCreditCardPayment": False,
+                "AllowOnlineACHPayment": False,
+                "CustomerMemo": {"value": "Thank you for your business and have a great day!"},
+            }
+        )
         if p["EmailStatus"] == "EmailSent":
             sent = min(ts + 120, self.clock.now_ts)
             p["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": self.clock.stamp(sent)}
@@ -1283,25 +1896,46 @@ class _Company:
             method = self.methods[rng.choice(("Cash", "Check", "Visa", "MasterCard", "American Express"))]
             # the first ones always wait in Undeposited Funds, so every deposit has something to deposit
             to_bank = i >= q["Deposit"] and rng.random() < 0.12
-            t.p.update({"PaymentMethodRef": method.ref(), "PaymentRefNum": str(rng.randint(1000, 99999)),
-                        "DepositToAccountRef": self.acct["checking" if to_bank else "uf"].ref(), "Balance": 0,
-                        "PrintStatus": "NotSet", "EmailStatus": "NotSet", "CustomField": self.crew()})
+            t.p.update(
+                {
+                    "PaymentMethodRef": method.ref(),
+                    "PaymentRefNum": str(rng.randint(1000, 99999)),
+                    "DepositToAccountRef": self.acct["checking" if to_bank else "uf"].ref(),
+                    "Balance": 0,
+                    "PrintStatus": "NotSet",
+                    "EmailStatus": "NotSet",
+                    "CustomField": self.crew(),
+                }
+            )
             self.tagging(t.p)
             if not to_bank:
                 self.undeposited.append(t)
         for day in self.days(q["CreditMemo"]):
             cust = self.cust_pool.pick(rng, day)
             t = self.sales_form("CreditMemo", self.at(day), cust, self.spec(day, rng.randint(1, 2)), sign=-1)
-            t.p.update({"RemainingCredit": t.total / 100, "Balance": t.total / 100, "PrintStatus": "NotSet",
-                        "EmailStatus": "NotSet",
-                        "CustomerMemo": {"value": "Credit for returned materials"}})
+            t.p.update(
+                {
+                    "RemainingCredit": t.total / 100,
+                    "Balance": t.total / 100,
+                    "PrintStatus": "NotSet",
+                    "EmailStatus": "NotSet",
+                    "CustomerMemo": {"value": "Credit for returned materials"},
+                }
+            )
             cust.balance -= t.total
         for day in self.days(q["RefundReceipt"]):
             cust = self.cust_pool.pick(rng, day)
             t = self.sales_form("RefundReceipt", self.at(day), cust, self.spec(day, 1), sign=-1)
             method = self.methods[rng.choice(("Cash", "Check", "Visa", "MasterCard"))]
-            t.p.update({"DepositToAccountRef": self.acct["checking"].ref(), "PaymentMethodRef": method.ref(),
-                        "Balance": 0, "PrintStatus": "NotSet", "EmailStatus": "NotSet"})
+            t.p.update(
+                {
+                    "DepositToAccountRef": self.acct["checking"].ref(),
+                    "PaymentMethodRef": method.ref(),
+                    "Balance": 0,
+                    "PrintStatus": "NotSet",
+                    "EmailStatus": "NotSet",
+                }
+            )
 
     # -- purchases ---------------------------------------------------------------------------
 
@@ -1316,9 +1950,16 @@ class _Company:
         else:
             detail["BillableStatus"] = "NotBillable"
         detail["TaxCodeRef"] = {"value": "NON"}
-        return ({"Id": str(n), "Description": self.acct[key].name.rsplit(":", 1)[-1], "Amount": amount / 100,
-                 "DetailType": "AccountBasedExpenseLineDetail", "AccountBasedExpenseLineDetail": detail},
-                amount)
+        return (
+            {
+                "Id": str(n),
+                "Description": self.acct[key].name.rsplit(":", 1)[-1],
+                "Amount": amount / 100,
+                "DetailType": "AccountBasedExpenseLineDetail",
+                "AccountBasedExpenseLineDetail": detail,
+            },
+            amount,
+        )
 
     def buy_spec(self, day: int, n_lines: int) -> list[tuple[_Item, int]]:
         """What a purchase order or bill buys: stock items and quantities."""
@@ -1340,12 +1981,21 @@ class _Company:
         for n, (item, qty) in enumerate(spec, 1):
             amount = item.cost * qty
             total += amount
-            lines.append({"Id": str(n), "Description": item.desc, "Amount": amount / 100,
-                          "DetailType": "ItemBasedExpenseLineDetail",
-                          "ItemBasedExpenseLineDetail": {"ItemRef": {"value": item.id, "name": item.name},
-                                                         "UnitPrice": item.cost / 100, "Qty": qty,
-                                                         "BillableStatus": "NotBillable",
-                                                         "TaxCodeRef": {"value": "NON"}}})
+            lines.append(
+                {
+                    "Id": str(n),
+                    "Description": item.desc,
+                    "Amount": amount / 100,
+                    "DetailType": "ItemBasedExpenseLineDetail",
+                    "ItemBasedExpenseLineDetail": {
+                        "ItemRef": {"value": item.id, "name": item.name},
+                        "UnitPrice": item.cost / 100,
+                        "Qty": qty,
+                        "BillableStatus": "NotBillable",
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                }
+            )
         return lines, total
 
     def stock(self, lines: list[Payload], ts: int) -> None:
@@ -1362,10 +2012,17 @@ class _Company:
         rng = self.rng
         term = vendor.term or self.net30
         day = ts // DAY
-        p: Payload = {"TxnDate": self.clock.dates[day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                      "VendorRef": vendor.ref(), "APAccountRef": self.acct["ap"].ref(),
-                      "SalesTermRef": term.ref(), "DueDate": self.clock.dates[day + term.days],
-                      "Line": lines, "TotalAmt": total / 100, "LinkedTxn": []}
+        p: Payload = {
+            "TxnDate": self.clock.dates[day],
+            "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+            "VendorRef": vendor.ref(),
+            "APAccountRef": self.acct["ap"].ref(),
+            "SalesTermRef": term.ref(),
+            "DueDate": self.clock.dates[day + term.days],
+            "Line": lines,
+            "TotalAmt": total / 100,
+            "LinkedTxn": [],
+        }
         if rng.random() < 0.5:
             p["DocNumber"] = f"{rng.choice(('INV-', '', 'B'))}{rng.randint(1000, 99999)}"
         if rng.random() < 0.3:
@@ -1385,11 +2042,17 @@ class _Company:
             ts = self.at(day)
             spec = self.buy_spec(day, rng.randint(1, 4))
             lines, total = self.item_lines(spec)
-            p: Payload = {"TxnDate": self.clock.dates[day],
-                          "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                          "VendorRef": vendor.ref(), "APAccountRef": self.acct["ap"].ref(), "Line": lines,
-                          "TotalAmt": total / 100, "EmailStatus": "NotSet", "PrintStatus": "NotSet",
-                          "ShipAddr": dict(self.out["CompanyInfo"][0]["CompanyAddr"])}
+            p: Payload = {
+                "TxnDate": self.clock.dates[day],
+                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                "VendorRef": vendor.ref(),
+                "APAccountRef": self.acct["ap"].ref(),
+                "Line": lines,
+                "TotalAmt": total / 100,
+                "EmailStatus": "NotSet",
+                "PrintStatus": "NotSet",
+                "ShipAddr": dict(self.out["CompanyInfo"][0]["CompanyAddr"]),
+            }
             po = self.txn("PurchaseOrder", ts, p)
             po.party, po.total = vendor, total
             # Received orders become bills (and QBO closes them); recent ones are still open.
@@ -1423,9 +2086,15 @@ class _Company:
         for day in self.days(q["VendorCredit"]):
             vendor = self.vendor_pool.pick(rng, day)
             line, amount = self.expense_line(1, vendor, day, 1_500, 40_000)
-            p = {"TxnDate": self.clock.dates[day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                 "VendorRef": vendor.ref(), "APAccountRef": self.acct["ap"].ref(), "Line": [line],
-                 "TotalAmt": amount / 100, "Balance": amount / 100}
+            p = {
+                "TxnDate": self.clock.dates[day],
+                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                "VendorRef": vendor.ref(),
+                "APAccountRef": self.acct["ap"].ref(),
+                "Line": [line],
+                "TotalAmt": amount / 100,
+                "Balance": amount / 100,
+            }
             t = self.txn("VendorCredit", self.at(day), p)
             t.party, t.total = vendor, amount
             vendor.balance -= amount
@@ -1439,10 +2108,15 @@ class _Company:
                 line, amount = self.expense_line(n, vendor, day, 500, 60_000)
                 lines.append(line)
                 total += amount
-            p = {"TxnDate": self.clock.dates[day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                 "AccountRef": self.acct[account].ref(), "PaymentType": kind,
-                 "EntityRef": {"value": vendor.id, "name": vendor.name, "type": "Vendor"},
-                 "Line": lines, "TotalAmt": total / 100}
+            p = {
+                "TxnDate": self.clock.dates[day],
+                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                "AccountRef": self.acct[account].ref(),
+                "PaymentType": kind,
+                "EntityRef": {"value": vendor.id, "name": vendor.name, "type": "Vendor"},
+                "Line": lines,
+                "TotalAmt": total / 100,
+            }
             if kind == "CreditCard":
                 p["Credit"] = False
                 p["PaymentMethodRef"] = self.methods["Visa" if account == "visa" else "MasterCard"].ref()
@@ -1457,9 +2131,13 @@ class _Company:
         for day in self.days(q["Transfer"]):
             source, target, lo, hi = rng.choice(_TRANSFERS)
             amount = rng.randint(lo // 100, hi // 100) * 100  # round dollars, as people transfer
-            p = {"TxnDate": self.clock.dates[day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                 "FromAccountRef": self.acct[source].ref(), "ToAccountRef": self.acct[target].ref(),
-                 "Amount": amount / 100}
+            p = {
+                "TxnDate": self.clock.dates[day],
+                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                "FromAccountRef": self.acct[source].ref(),
+                "ToAccountRef": self.acct[target].ref(),
+                "Amount": amount / 100,
+            }
             if target in ("visa", "mastercard"):
                 p["PrivateNote"] = "Credit card payment"
             t = self.txn("Transfer", self.at(day), p)
@@ -1476,12 +2154,25 @@ class _Company:
                     # the first legs take a share, the last one the rest, so each side sums to total
                     amount = left if i == len(keys) - 1 else total * rng.randint(55, 85) // 100
                     left -= amount
-                    lines.append({"Id": str(len(lines)), "Description": note, "Amount": amount / 100,
-                                  "DetailType": "JournalEntryLineDetail",
-                                  "JournalEntryLineDetail": {"PostingType": side,
-                                                             "AccountRef": self.acct[key].ref()}})
-            p = {"TxnDate": self.clock.dates[day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                 "PrivateNote": note, "Line": lines, "Adjustment": adjustment}
+                    lines.append(
+                        {
+                            "Id": str(len(lines)),
+                            "Description": note,
+                            "Amount": amount / 100,
+                            "DetailType": "JournalEntryLineDetail",
+                            "JournalEntryLineDetail": {
+                                "PostingType": side,
+                                "AccountRef": self.acct[key].ref(),
+                            },
+                        }
+                    )
+            p = {
+                "TxnDate": self.clock.dates[day],
+                "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                "PrivateNote": note,
+                "Line": lines,
+                "Adjustment": adjustment,
+            }
             t = self.txn("JournalEntry", self.at(day), p)
             t.total = total
         for day in self.days(q["TimeActivity"]):
@@ -1505,8 +2196,13 @@ class _Company:
             p["Taxable"] = False
             if billable:
                 p["HourlyRate"] = item.price / 100
-            p.update({"Hours": rng.randint(1, 8), "Minutes": rng.choice((0, 0, 15, 30, 45)),
-                      "Description": f"{item.desc} for {cust.label}"})
+            p.update(
+                {
+                    "Hours": rng.randint(1, 8),
+                    "Minutes": rng.choice((0, 0, 15, 30, 45)),
+                    "Description": f"{item.desc} for {cust.label}",
+                }
+            )
             self.txn("TimeActivity", self.at(day), p)
 
     # -- settling: payments, bill payments, deposits -----------------------------------------
@@ -1618,15 +2314,20 @@ class _Company:
         # most payments wait in Undeposited Funds for a deposit; foreign ones go straight to the bank
         to_bank = foreign or rng.random() < 0.15
         p = t.p
-        p.update({"TxnDate": self.clock.dates[t.day],
-                  "CurrencyRef": {"value": cust.currency[0], "name": cust.currency[1]},
-                  "CustomerRef": cust.ref(),
-                  "DepositToAccountRef": self.acct["checking" if to_bank else "uf"].ref(),
-                  "PaymentMethodRef": self.methods[method].ref()})
+        p.update(
+            {
+                "TxnDate": self.clock.dates[t.day],
+                "CurrencyRef": {"value": cust.currency[0], "name": cust.currency[1]},
+                "CustomerRef": cust.ref(),
+                "DepositToAccountRef": self.acct["checking" if to_bank else "uf"].ref(),
+                "PaymentMethodRef": self.methods[method].ref(),
+            }
+        )
         if method == "Check":
             p["PaymentRefNum"] = str(rng.randint(1000, 9999))
-        p.update({"TotalAmt": total / 100, "UnappliedAmt": unapplied / 100, "ProcessPayment": False,
-                  "Line": lines})
+        p.update(
+            {"TotalAmt": total / 100, "UnappliedAmt": unapplied / 100, "ProcessPayment": False, "Line": lines}
+        )
         if foreign:
             t.rate = self.rate_on(t.day)
             p["ExchangeRate"] = t.rate
@@ -1656,13 +2357,22 @@ class _Company:
                 d.p["LinkedTxn"].append(self.link(t, link_type))
                 d.upd = max(d.upd, ts)
             p = t.p
-            p.update({"TxnDate": self.clock.dates[t.day], "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                      "VendorRef": vendor.ref(), "APAccountRef": self.acct["ap"].ref(), "PayType": pay_type})
+            p.update(
+                {
+                    "TxnDate": self.clock.dates[t.day],
+                    "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                    "VendorRef": vendor.ref(),
+                    "APAccountRef": self.acct["ap"].ref(),
+                    "PayType": pay_type,
+                }
+            )
             if by_card:
                 p["CreditCardPayment"] = {"CCAccountRef": self.acct[rng.choice(("visa", "mastercard"))].ref()}
             else:
-                p["CheckPayment"] = {"BankAccountRef": self.acct["checking"].ref(),
-                                     "PrintStatus": rng.choice(("NotSet", "PrintComplete"))}
+                p["CheckPayment"] = {
+                    "BankAccountRef": self.acct["checking"].ref(),
+                    "PrintStatus": rng.choice(("NotSet", "PrintComplete")),
+                }
             p.update({"TotalAmt": total / 100, "Line": lines})
             t.party, t.total = vendor, total
         for d in bills:
@@ -1689,10 +2399,15 @@ class _Company:
                 linked["TxnLineId"] = "0"
                 lines.append({"Id": str(n), "LineNum": n, "Amount": item.total / 100, "LinkedTxn": [linked]})
                 total += item.total
-            t.p.update({"TxnDate": self.clock.dates[t.day],
-                        "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
-                        "DepositToAccountRef": self.acct["checking"].ref(), "Line": lines,
-                        "TotalAmt": total / 100})
+            t.p.update(
+                {
+                    "TxnDate": self.clock.dates[t.day],
+                    "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+                    "DepositToAccountRef": self.acct["checking"].ref(),
+                    "Line": lines,
+                    "TotalAmt": total / 100,
+                }
+            )
             t.total = total
 
     # -- numbering and finishing touches -----------------------------------------------------
@@ -1766,10 +2481,12 @@ class _Company:
             p["Type"] = it.type
             if it.type == "Group":
                 p["PrintGroupedItems"] = False
-                p["ItemGroupDetail"] = {"ItemGroupLine": [
-                    {"ItemRef": {"value": part.id, "name": part.name}, "Qty": qty}
-                    for part, qty in it.components
-                ]}
+                p["ItemGroupDetail"] = {
+                    "ItemGroupLine": [
+                        {"ItemRef": {"value": part.id, "name": part.name}, "Qty": qty}
+                        for part, qty in it.components
+                    ]
+                }
             elif it.type != "Category":
                 p["Taxable"] = it.taxable
                 p["UnitPrice"] = it.price / 100
@@ -1784,8 +2501,14 @@ class _Company:
                     # enough stock at the start of the year for everything sold since
                     on_hand = rng.randint(5, 40)
                     it.start_qty = max(0, it.qty) + on_hand
-                    p.update({"AssetAccountRef": self.acct["inventory"].ref(), "TrackQtyOnHand": True,
-                              "QtyOnHand": it.start_qty - it.qty, "InvStartDate": start})
+                    p.update(
+                        {
+                            "AssetAccountRef": self.acct["inventory"].ref(),
+                            "TrackQtyOnHand": True,
+                            "QtyOnHand": it.start_qty - it.qty,
+                            "InvStartDate": start,
+                        }
+                    )
                 else:
                     p["TrackQtyOnHand"] = False
             self.out["Item"].append(p)
@@ -1807,10 +2530,14 @@ class _Company:
             p["Taxable"] = c.tax_code is not None
             if c.tax_code is not None:
                 p["DefaultTaxCodeRef"] = c.tax_code.ref()
-            p.update({"Balance": c.balance / 100,
-                      "BalanceWithJobs": (c.balance + jobs_total.get(c.n, 0)) / 100,
-                      "CurrencyRef": {"value": c.currency[0], "name": c.currency[1]},
-                      "PreferredDeliveryMethod": "Email" if c.n % 3 else "Print"})
+            p.update(
+                {
+                    "Balance": c.balance / 100,
+                    "BalanceWithJobs": (c.balance + jobs_total.get(c.n, 0)) / 100,
+                    "CurrencyRef": {"value": c.currency[0], "name": c.currency[1]},
+                    "PreferredDeliveryMethod": "Email" if c.n % 3 else "Print",
+                }
+            )
             if c.term is not None:
                 p["SalesTermRef"] = c.term.ref()
             self.contact(p, c, "BillAddr")
@@ -1837,11 +2564,20 @@ class _Company:
         for i, e in enumerate(self.employee_list):
             updated = self.row_updated(e, i in recent)
             p = self.entity(e.id, e.created, updated)
-            p.update({"GivenName": e.given, "FamilyName": e.family, "DisplayName": e.label,
-                      "PrintOnCheckName": f"{e.given} {e.family}", "Active": e.active,
-                      "EmployeeNumber": f"E{int(e.id):03d}", "BillableTime": True, "BillRate": e.rate / 100,
-                      "CostRate": e.rate * 55 // 100 / 100,
-                      "HiredDate": clock.dates[max(0, e.created // DAY - 30)] if e.created else start})
+            p.update(
+                {
+                    "GivenName": e.given,
+                    "FamilyName": e.family,
+                    "DisplayName": e.label,
+                    "PrintOnCheckName": f"{e.given} {e.family}",
+                    "Active": e.active,
+                    "EmployeeNumber": f"E{int(e.id):03d}",
+                    "BillableTime": True,
+                    "BillRate": e.rate / 100,
+                    "CostRate": e.rate * 55 // 100 / 100,
+                    "HiredDate": clock.dates[max(0, e.created // DAY - 30)] if e.created else start,
+                }
+            )
             self.contact(p, e, "PrimaryAddr")
             self.out["Employee"].append(p)
 
@@ -1872,64 +2608,123 @@ class _Company:
     def preferences(self) -> None:
         created = self.setup_ts(20)
         p = self.entity("1", created, self.later(created))
-        p.update({
-            "AccountingInfoPrefs": {
-                "FirstMonthOfFiscalYear": "January", "UseAccountNumbers": False, "TaxYearMonth": "January",
-                "ClassTrackingPerTxn": True, "ClassTrackingPerTxnLine": False, "TrackDepartments": True,
-                "DepartmentTerminology": "Location", "CustomerTerminology": "Customers",
-            },
-            "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True,
-                                        "QuantityWithPriceAndRate": True, "QuantityOnHand": True},
-            "SalesFormsPrefs": {
-                "CustomField": [{"CustomField": [
-                    {"Name": "SalesFormsPrefs.UseSalesCustom1", "Type": "BooleanType", "BooleanValue": True},
-                    {"Name": "SalesFormsPrefs.SalesCustomName1", "Type": "StringType",
-                     "StringValue": "Crew #"},
-                ]}],
-                "CustomTxnNumbers": True, "AllowDeposit": True, "AllowDiscount": True, "AllowEstimates": True,
-                "AllowServiceDate": False, "AllowShipping": False, "DefaultTerms": {"value": self.net30.id},
-                "ETransactionEnabledStatus": "Enabled", "ETransactionAttachPDF": False,
-                "ETransactionPaymentEnabled": False, "IPNSupportEnabled": False, "UsingPriceLevels": False,
-                "UsingProgressInvoicing": False, "AutoApplyCredit": True, "AutoApplyPayments": True,
-                "PrintItemWithZeroAmount": True,
-            },
-            "EmailMessagesPrefs": {
-                "InvoiceMessage": {"Subject": f"Invoice from {COMPANY_NAME}",
-                                   "Message": "Your invoice is attached. We appreciate your business."},
-                "EstimateMessage": {"Subject": f"Estimate from {COMPANY_NAME}",
-                                    "Message": "Please review the estimate below."},
-                "SalesReceiptMessage": {"Subject": f"Sales Receipt from {COMPANY_NAME}",
-                                        "Message": "Your sales receipt is attached."},
-                "StatementMessage": {"Subject": f"Statement from {COMPANY_NAME}",
-                                     "Message": "Your statement is attached."},
-            },
-            "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True,
-                                        "DefaultTerms": {"value": self.net30.id}},
-            "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
-                                  "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
-            "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
-            "CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": HOME[0]}},
-            "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
-            "OtherPrefs": {"NameValue": [
-                {"Name": "SalesFormsPrefs.DefaultCustomerMessage",
-                 "Value": "Thank you for your business and have a great day!"},
-                {"Name": "SalesFormsPrefs.DefaultItem", "Value": self.item_list[0].id},
-                {"Name": "DTXCopyMemo", "Value": "false"},
-                {"Name": "UncategorizedAssetAccountId", "Value": self.acct["prepaid"].id},
-                {"Name": "UncategorizedExpenseAccountId", "Value": self.acct["uncategorized"].id},
-                {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
-                {"Name": "WarnDuplicateBillNumber", "Value": "false"},
-            ]},
-        })
+        p.update(
+            {
+                "AccountingInfoPrefs": {
+                    "FirstMonthOfFiscalYear": "January",
+                    "UseAccountNumbers": False,
+                    "TaxYearMonth": "January",
+                    "ClassTrackingPerTxn": True,
+                    "ClassTrackingPerTxnLine": False,
+                    "TrackDepartments": True,
+                    "DepartmentTerminology": "Location",
+                    "CustomerTerminology": "Customers",
+                },
+                "ProductAndServicesPrefs": {
+                    "ForSales": True,
+                    "ForPurchase": True,
+                    "QuantityWithPriceAndRate": True,
+                    "QuantityOnHand": True,
+                },
+                "SalesFormsPrefs": {
+                    "CustomField": [
+                        {
+                            "CustomField": [
+                                {
+                                    "Name": "SalesFormsPrefs.UseSalesCustom1",
+                                    "Type": "BooleanType",
+                                    "BooleanValue": True,
+                                },
+                                {
+                                    "Name": "SalesFormsPrefs.SalesCustomName1",
+                                    "Type": "StringType",
+                                    "StringValue": "Crew #",
+                                },
+                            ]
+                        }
+                    ],
+                    "CustomTxnNumbers": True,
+                    "AllowDeposit": True,
+                    "AllowDiscount": True,
+                    "AllowEstimates": True,
+                    "AllowServiceDate": False,
+                    "AllowShipping": False,
+                    "DefaultTerms": {"value": self.net30.id},
+                    "ETransactionEnabledStatus": "Enabled",
+                    "ETransactionAttachPDF": False,
+                    "ETransactionPaymentEnabled": False,
+                    "IPNSupportEnabled": False,
+                    "UsingPriceLevels": False,
+                    "UsingProgressInvoicing": False,
+                    "AutoApplyCredit": True,
+                    "AutoApplyPayments": True,
+                    "PrintItemWithZeroAmount": True,
+                },
+                "EmailMessagesPrefs": {
+                    "InvoiceMessage": {
+                        "Subject": f"Invoice from {COMPANY_NAME}",
+                        "Message": "Your invoice is attached. We appreciate your business.",
+                    },
+                    "EstimateMessage": {
+                        "Subject": f"Estimate from {COMPANY_NAME}",
+                        "Message": "Please review the estimate below.",
+                    },
+                    "SalesReceiptMessage": {
+                        "Subject": f"Sales Receipt from {COMPANY_NAME}",
+                        "Message": "Your sales receipt is attached.",
+                    },
+                    "StatementMessage": {
+                        "Subject": f"Statement from {COMPANY_NAME}",
+                        "Message": "Your statement is attached.",
+                    },
+                },
+                "VendorAndPurchasesPrefs": {
+                    "TrackingByCustomer": True,
+                    "BillableExpenseTracking": True,
+                    "DefaultTerms": {"value": self.net30.id},
+                },
+                "TimeTrackingPrefs": {
+                    "UseServices": True,
+                    "BillCustomers": True,
+                    "ShowBillRateToAll": False,
+                    "WorkWeekStartDate": "Monday",
+                    "MarkTimeEntriesBillable": True,
+                },
+                "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
+                "CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": HOME[0]}},
+                "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
+                "OtherPrefs": {
+                    "NameValue": [
+                        {
+                            "Name": "SalesFormsPrefs.DefaultCustomerMessage",
+                            "Value": "Thank you for your business and have a great day!",
+                        },
+                        {"Name": "SalesFormsPrefs.DefaultItem", "Value": self.item_list[0].id},
+                        {"Name": "DTXCopyMemo", "Value": "false"},
+                        {"Name": "UncategorizedAssetAccountId", "Value": self.acct["prepaid"].id},
+                        {"Name": "UncategorizedExpenseAccountId", "Value": self.acct["uncategorized"].id},
+                        {"Name": "WarnDuplicateCheckNumber", "Value": "true"},
+                        {"Name": "WarnDuplicateBillNumber", "Value": "false"},
+                    ]
+                },
+            }
+        )
         self.out["Preferences"].append(p)
 
     def budgets(self) -> None:
         """A monthly profit-and-loss budget for each fiscal year the company's year touches."""
         rng = self.rng
         first, last = self.clock.start.year, (self.clock.start + timedelta(days=_YEAR)).year
-        lines = (("landscaping", 1_500_000), ("design", 600_000), ("product", 300_000),
-                 ("advertising", 40_000), ("rent", 180_000), ("payroll", 900_000), ("utilities", 30_000),
-                 ("job_materials", 250_000))
+        lines = (
+            ("landscaping", 1_500_000),
+            ("design", 600_000),
+            ("product", 300_000),
+            ("advertising", 40_000),
+            ("rent", 180_000),
+            ("payroll", 900_000),
+            ("utilities", 30_000),
+            ("job_materials", 250_000),
+        )
         for n, year in enumerate(range(first, last + 1)):
             created = max(0, self.clock.day_of(date(year, 1, 1)) * DAY) + 6 * 3600 + n
             created = min(created, self.clock.now_ts)
@@ -1937,12 +2732,24 @@ class _Company:
             detail = []
             for key, monthly in lines:
                 for month in range(1, 13):
-                    detail.append({"BudgetDate": f"{year}-{month:02d}-01",
-                                   "Amount": monthly * rng.randint(80, 120) // 100 / 100,
-                                   "AccountRef": self.acct[key].ref()})
-            p.update({"Name": f"FY{year} Budget", "StartDate": f"{year}-01-01", "EndDate": f"{year}-12-31",
-                      "BudgetType": "ProfitAndLoss", "BudgetEntryType": "Monthly", "Active": True,
-                      "BudgetDetail": detail})
+                    detail.append(
+                        {
+                            "BudgetDate": f"{year}-{month:02d}-01",
+                            "Amount": monthly * rng.randint(80, 120) // 100 / 100,
+                            "AccountRef": self.acct[key].ref(),
+                        }
+                    )
+            p.update(
+                {
+                    "Name": f"FY{year} Budget",
+                    "StartDate": f"{year}-01-01",
+                    "EndDate": f"{year}-12-31",
+                    "BudgetType": "ProfitAndLoss",
+                    "BudgetEntryType": "Monthly",
+                    "Active": True,
+                    "BudgetDetail": detail,
+                }
+            )
             self.out["Budget"].append(p)
 
     def tax_returns(self) -> None:
@@ -1958,14 +2765,24 @@ class _Company:
                 due = max(0, self.tax_due.get((agency_no, key), 0))
                 n += 1
                 created = min(max(0, clock.day_of(q_start)) * DAY + 6 * 3600, clock.now_ts)
-                p: Payload = {"StartDate": q_start.isoformat(), "EndDate": q_end.isoformat(),
-                              "AgencyRef": agency.ref(), "NetTaxAmountDue": due / 100}
+                p: Payload = {
+                    "StartDate": q_start.isoformat(),
+                    "EndDate": q_end.isoformat(),
+                    "AgencyRef": agency.ref(),
+                    "NetTaxAmountDue": due / 100,
+                }
                 file_day = clock.day_of(q_end) + rng.randint(10, 25)
                 if file_day < _YEAR:
                     filed = file_day * DAY + self.rng.randrange(_OPEN, _CLOSE)
-                    p.update({"UpcomingFiling": False, "FileDate": clock.dates[file_day],
-                              "AgencyPaymentDate": clock.dates[file_day], "AgencyPaymentAmount": due / 100,
-                              "TaxReturnStatus": "FILED"})
+                    p.update(
+                        {
+                            "UpcomingFiling": False,
+                            "FileDate": clock.dates[file_day],
+                            "AgencyPaymentDate": clock.dates[file_day],
+                            "AgencyPaymentAmount": due / 100,
+                            "TaxReturnStatus": "FILED",
+                        }
+                    )
                     updated = filed
                 else:
                     p["UpcomingFiling"] = True
@@ -1993,17 +2810,30 @@ class _Company:
                 body: Payload = {"Note": f"Called about {t.kind.lower()} {doc}; will follow up next week."}
             else:
                 ext, content_type, category = rng.choice(_ATTACHMENTS)
-                body = {"FileName": f"{t.kind.lower()}-{doc}.{ext}", "ContentType": content_type,
-                        "Size": rng.randint(12_000, 2_400_000), "Category": category}
+                body = {
+                    "FileName": f"{t.kind.lower()}-{doc}.{ext}",
+                    "ContentType": content_type,
+                    "Size": rng.randint(12_000, 2_400_000),
+                    "Category": category,
+                }
             body["AttachableRef"] = [ref]
             made.append((ts, body))
         contractors = [v for v in self.vendor_list if v.active and v.contractor]
         for v in contractors[: 3 + self.size // 2000]:
-            made.append((v.created + 600, {
-                "FileName": f"W-9 {v.label}.pdf", "ContentType": "application/pdf",
-                "Size": rng.randint(80_000, 400_000), "Category": "Document",
-                "AttachableRef": [{"EntityRef": {"type": "Vendor", "value": v.id}, "IncludeOnSend": False}],
-            }))
+            made.append(
+                (
+                    v.created + 600,
+                    {
+                        "FileName": f"W-9 {v.label}.pdf",
+                        "ContentType": "application/pdf",
+                        "Size": rng.randint(80_000, 400_000),
+                        "Category": "Document",
+                        "AttachableRef": [
+                            {"EntityRef": {"type": "Vendor", "value": v.id}, "IncludeOnSend": False}
+                        ],
+                    },
+                )
+            )
         made.sort(key=lambda m: m[0])
         for n, (ts, body) in enumerate(made, 1):
             self.out["Attachable"].append({**self.entity(str(n), ts, self.later(ts)), **body})

@@ -329,8 +329,14 @@ class Service:
     def _stamp(self, payload: dict[str, Any], old: dict[str, Any], sync_token: int) -> dict[str, Any]:
         meta = dict(old.get("MetaData") or {})
         meta["LastUpdatedTime"] = clock.metadata_time(self._now())
-        stamped = {**payload, "domain": "QBO", "sparse": False, "Id": old.get("Id"), "SyncToken": str(sync_token),
-                   "MetaData": meta}
+        stamped = {
+            **payload,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": old.get("Id"),
+            "SyncToken": str(sync_token),
+            "MetaData": meta,
+        }
         if stamped["Id"] is None:
             del stamped["Id"]  # ExchangeRate has no Id
         return stamped
@@ -453,7 +459,7 @@ class Service:
                     if self.store.get(realm, "TaxAgency", agency) is None:
                         raise faults.invalid_reference("TaxAgency", agency, "TaxAgencyId")
                     try:
-                        value = float(detail.get("RateValue"))
+                        value = float(str(detail.get("RateValue")))
                     except (TypeError, ValueError) as exc:
                         raise faults.malformed_request("RateValue must be a number") from exc
                     new_id = self.store.next_id(realm, rate_spec)
@@ -616,9 +622,9 @@ class Service:
             if clash is not None:
                 raise faults.duplicate_name()
         doc = payload.get("DocNumber")
-        if spec.unique_doc_number and isinstance(doc, str) and doc:
-            if self.store.find_doc_number(realm, spec.name, doc, exclude=self_id):
-                raise faults.duplicate_doc_number(doc)
+        doc_taken = spec.unique_doc_number and isinstance(doc, str) and bool(doc)
+        if doc_taken and self.store.find_doc_number(realm, spec.name, str(doc), exclude=self_id):
+            raise faults.duplicate_doc_number(str(doc))
 
     def _transaction_rules(
         self,
@@ -757,7 +763,7 @@ class Service:
                 if spec.has_id:
                     self.store.bump_sequence(realm, spec, last)
             ctx = _Context(self.store, realm)
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             for spec, payload in txns:
                 try:
                     posts = ledger.postings(spec.name, payload, ctx)

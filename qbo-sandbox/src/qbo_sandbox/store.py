@@ -158,10 +158,7 @@ class Store:
             return top
 
     def _max_id(self, conn: Any, realm: str, spec: ObjectSpec) -> int:
-        if spec.is_transaction:
-            types = [s.name for s in catalog.OBJECTS if s.is_transaction]
-        else:
-            types = [spec.name]
+        types = [s.name for s in catalog.OBJECTS if s.is_transaction] if spec.is_transaction else [spec.name]
         marks = ",".join("?" * len(types))
         row = conn.execute(
             f"SELECT MAX(id) FROM entities WHERE realm_id = ? AND type IN ({marks})", (realm, *types)
@@ -218,9 +215,9 @@ class Store:
     @staticmethod
     def _row_values(realm: str, spec: ObjectSpec, id_: int, payload: dict[str, Any]) -> tuple[Any, ...]:
         meta = payload.get("MetaData") or {}
-        created = meta.get("CreateTime")
-        updated = meta.get("LastUpdatedTime") or created
-        created_key = clock.to_utc_key(created) if created else clock.to_utc_key(updated)
+        stamp = meta.get("LastUpdatedTime") or meta.get("CreateTime")
+        updated = str(stamp or clock.metadata_time(clock.now()))
+        created_key = clock.to_utc_key(str(meta.get("CreateTime") or updated))
         doc = payload.get("DocNumber") if spec.unique_doc_number else None
         return (
             realm,

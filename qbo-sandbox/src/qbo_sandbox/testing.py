@@ -125,7 +125,7 @@ def start_sandbox(
     """Start a sandbox on a free loopback port with a company (seeded, or copied from ``template``)."""
     sandbox = Sandbox(config or SandboxConfig())
     if template is not None:
-        copy_database(template, sandbox.db._conn)  # noqa: SLF001 - the copy must go into this connection
+        copy_database(template, sandbox.db._conn)
         realm = sandbox.store.realms()[0]
     elif seed is not None:
         realm, _ = seed_company(sandbox, seed=seed, size=size)
