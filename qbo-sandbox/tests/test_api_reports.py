@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import Api, fault_code
+from qbo_sandbox.testing import start_sandbox
 
 
 def _totals(report: dict) -> tuple[float, float]:
@@ -99,3 +101,22 @@ def test_unknown_report_and_bad_dates_get_faults(api: Api) -> None:
     bad = api.get("reports/TrialBalance", start_date="2026-13-45")
     assert bad.status_code == 400
     assert fault_code(bad)
+
+
+@pytest.mark.parametrize("seed", [2, 3, 5])
+def test_every_seeded_company_has_a_balanced_trial_balance(seed: int) -> None:
+    running = start_sandbox(seed=seed, size=300)
+    try:
+        api = Api(running)
+        for method in ("Accrual", "Cash"):
+            report = api.get(
+                "reports/TrialBalance",
+                start_date="2000-01-01",
+                end_date="2099-12-31",
+                accounting_method=method,
+            ).json()
+            debit, credit = _totals(report)
+            assert debit > 0
+            assert round(debit, 2) == round(credit, 2), (seed, method)
+    finally:
+        running.server.stop()
