@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt */pyproject.toml | cksum | cut -d' ' -f1)
-PACKAGES := -e ./qbo-client -e ./qbo-sandbox
+PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./tap-quickbooks -e ./target-quickbooks
 
 .PHONY: demo test install lint typecheck pytest bench schemas clean
 
@@ -25,10 +25,10 @@ $(STAMP): requirements-dev.txt qbo-client/pyproject.toml qbo-sandbox/pyproject.t
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check qbo-sandbox qbo-client tools tests bench
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy qbo-client/src qbo-sandbox/src
+	$(BIN)/mypy qbo-client/src qbo-sandbox/src tap-quickbooks/src target-quickbooks/src
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15

@@ -2123,6 +2123,14 @@ class _Company:
             if kind == "Check":
                 p["PrintStatus"] = "NotSet"
             self.tagging(p, 0.2, 0.3)
+            # A Purchase has no header ClassRef (the API answers 2010 for one): the class goes on
+            # its lines, as QBO keeps it. Moved after the draw, so the random sequence is unchanged.
+            header_class = p.pop("ClassRef", None)
+            if header_class is not None:
+                for line in lines:
+                    for detail in ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"):
+                        if isinstance(line.get(detail), dict):
+                            line[detail].setdefault("ClassRef", dict(header_class))
             t = self.txn("Purchase", self.at(day), p)
             t.party, t.total = vendor, total
 

@@ -33,6 +33,8 @@ _SERVER_FIELDS = ("Id", "MetaData", "domain", "SyncToken")
 #: Which linked transaction a payment-like object pays down.
 _PAYS = {"Payment": "Invoice", "BillPayment": "Bill"}
 _FQN_OBJECTS = ("Account", "Customer", "Item", "Class", "Department")
+#: Transactions whose TotalAmt is input, not computed from the lines.
+_TOTAL_GIVEN = ("JournalEntry", "Payment", "BillPayment")
 
 
 def dumps(value: Any) -> str:
@@ -311,6 +313,12 @@ class Service:
             old = row.payload()
             if sparse:
                 merged = {**old, **{k: v for k, v in payload.items() if k not in _SERVER_FIELDS}}
+                # QBO computes a transaction's total (and an invoice's or bill's balance) from its
+                # lines: new lines without a total must not keep the old one.
+                if "Line" in payload and "TotalAmt" not in payload and spec.name not in _TOTAL_GIVEN:
+                    merged.pop("TotalAmt", None)
+                if spec.name in ("Invoice", "Bill") and "Balance" not in payload:
+                    merged.pop("Balance", None)
             else:
                 merged = {k: v for k, v in payload.items() if k not in _SERVER_FIELDS}
                 for keep in ("CurrentBalance", "Balance", "BalanceWithJobs") if spec.is_name_list else ():
@@ -651,7 +659,12 @@ class Service:
                     (payload.get("TxnTaxDetail") or {}).get("TotalTax")
                 )
         if spec.name in ("Invoice", "Bill") and (creating or "Balance" not in payload):
-            payload["Balance"] = payload.get("TotalAmt", 0) if creating else (old or {}).get("Balance", 0)
+            if creating:
+                payload["Balance"] = payload.get("TotalAmt", 0)
+            else:  # what was paid stays paid: the balance moves with the total
+                before = old or {}
+                moved = _number(payload.get("TotalAmt")) - _number(before.get("TotalAmt"))
+                payload["Balance"] = round(_number(before.get("Balance")) + moved, 2)
         if spec.name in ("Payment", "BillPayment") and "TotalAmt" not in payload:
             payload["TotalAmt"] = round(sum(_number(line.get("Amount")) for line in lines or []), 2)
 

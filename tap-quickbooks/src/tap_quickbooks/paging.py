@@ -1,0 +1,435 @@
+"""Keyset paging of QBO objects, many pages in flight at once, across streams.
+
+Why keyset and not offsets: QBO answers ``STARTPOSITION n`` over a result that changes while it
+is read. A record updated during the sync moves to the end of a ``ORDERBY
+MetaData.LastUpdatedTime`` result, so every record after it shifts one place towards the front
+and the next offset page skips one. Here every page asks again for ``MetaData.LastUpdatedTime >=
+<last second read>`` (ids already read in that second are dropped), so a record that moves can
+only move *past the run's upper bound*, never past the cursor.
+
+Why this never loses a record: the run's upper bound ``hi`` is frozen when the run starts (the
+bookmark becomes ``hi`` when the stream completes) and QBO stamps an update with the time it
+happens, which is later than ``hi``. A record updated during the run therefore leaves every
+window of this run and is read by the next run (``>=`` on the bookmark). Every other record keeps
+its place and lies in exactly one window ``[lo, hi)``; a window is paged until a page comes back
+short (or reaches the window's end), so it reads every record that stays in it. Nothing can join
+a window behind its cursor, because nothing can be stamped with a past time. A window's bounds
+are whole seconds, so all rows of one second are in one window.
+
+Rows of one second that fill a whole page cannot be passed by a time keyset; they are read with
+``WHERE <that second> ORDERBY Id STARTPOSITION n``. Offsets are safe there because rows can leave
+that second (an update stamps them later) but never join it: the pass is bracketed by two
+``COUNT(*)`` queries and repeated if a row left during it (Ids already read are dropped).
+
+Concurrency: a stream's range is counted once and cut into windows of similar time (QBO answers
+about one second per 1000-row page, so a sequential reader spends its life waiting). A pool of
+``max_in_flight`` workers pages the windows of the stream being emitted first, then prefetches
+the next streams' windows within a memory budget, and when it runs out of windows, splits the
+window with the most rows left. Records therefore arrive out of order; the streams say
+``is_sorted = False`` and the SDK finalises the bookmark once a stream has completed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .queries import ObjectQuery, add_seconds, next_second, rows_of, seconds_between
+
+if TYPE_CHECKING:
+    from qbo_client.client import QBOClient
+
+log = logging.getLogger("tap_quickbooks.paging")
+
+Row = dict[str, Any]
+#: Adds what the tap derives to a row as it arrives (``LastUpdatedTime``, a synthetic ``Id``).
+Prepare = Callable[[Row], Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    count: bool
+    text: str
+
+
+class Unit(Protocol):
+    """A piece of one stream's paging that issues one request at a time."""
+
+    busy: bool
+    done: bool
+
+    def request(self) -> Request: ...
+
+    def absorb(self, answer: dict[str, Any]) -> tuple[list[Row], list[Unit]]: ...
+
+
+@dataclass
+class _Second:
+    """Offset paging of the rows of one second (see the module's docstring)."""
+
+    second: str
+    expected: int = -1  # COUNT(*) at the start of the current pass; -1 before the first count
+    position: int = 1
+    counting: bool = True
+
+
+class Window:
+    """The rows of one stream updated in ``[lo, hi)``, paged by keyset."""
+
+    def __init__(
+        self, query: ObjectQuery, lo: str | None, hi: str, page_size: int, seen: frozenset[str] = frozenset()
+    ) -> None:
+        self.query = query
+        self.lo = lo
+        self.hi = hi
+        self.page_size = page_size
+        self.cursor = lo
+        self.seen: set[str] = set(seen)  # Ids already read in the cursor's second
+        self.second: _Second | None = None
+        self.busy = False
+        self.done = lo is not None and lo >= hi
+        self.read = 0  # rows this window produced (for the density estimate)
+        self.first: str | None = None
+        self.last: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Window({self.query.entity} {self.cursor}..{self.hi}{' done' if self.done else ''})"
+
+    def request(self) -> Request:
+        if self.second is not None:
+            if self.second.counting:
+                return Request(True, self.query.second_count(self.second.second))
+            return Request(
+                False, self.query.second_page(self.second.second, self.second.position, self.page_size)
+            )
+        return Request(False, self.query.page(self.cursor, self.hi, self.page_size))
+
+    def absorb(self, answer: dict[str, Any]) -> tuple[list[Row], list[Unit]]:
+        rows = self._absorb_second(answer) if self.second is not None else self._absorb_page(answer)
+        if rows:
+            self.read += len(rows)
+            stamps = [r["LastUpdatedTime"] for r in rows]
+            low, high = min(stamps), max(stamps)
+            self.first = low if self.first is None else min(self.first, low)
+            self.last = high if self.last is None else max(self.last, high)
+        return rows, []
+
+    def _absorb_page(self, answer: dict[str, Any]) -> list[Row]:
+        rows = rows_of(answer)
+        start = self.cursor
+        finished = len(rows) < self.page_size
+        out: list[Row] = []
+        for row in rows:
+            stamp = row["LastUpdatedTime"]
+            if stamp >= self.hi:
+                # The window was split while this page was in flight: everything below the new
+                # end came before this row (the page is in time order), the rest is another window's.
+                finished = True
+                break
+            if self.cursor is None or stamp > self.cursor:
+                self.cursor = stamp
+                self.seen = {row["Id"]}
+            elif row["Id"] in self.seen:
+                continue  # read on the previous page (same second, >= keyset)
+            else:
+                self.seen.add(row["Id"])
+            out.append(row)
+        if finished:
+            self.done = True
+        elif start is not None and self.cursor == start:
+            # A whole page of one second: the time keyset cannot move past it.
+            self.second = _Second(start)
+        return out
+
+    def _absorb_second(self, answer: dict[str, Any]) -> list[Row]:
+        second = self.second
+        assert second is not None
+        if second.counting:
+            total = int(answer.get("totalCount", 0))
+            if total == second.expected:
+                # Nothing left the second during the pass: no row shifted, every row was read.
+                self.second = None
+                self.cursor = next_second(second.second)
+                self.seen = set()
+                self.done = self.cursor >= self.hi
+            else:
+                if second.expected >= 0:
+                    log.debug(
+                        "%s: rows left second %s while it was read; reading it again",
+                        self.query.entity,
+                        second.second,
+                    )
+                second.expected, second.position, second.counting = total, 1, False
+            return []
+        rows = rows_of(answer)
+        out = [row for row in rows if row["Id"] not in self.seen]
+        self.seen.update(row["Id"] for row in out)
+        second.position += len(rows)
+        if len(rows) < self.page_size:
+            second.counting = True
+        return out
+
+    # -- splitting -----------------------------------------------------------------------------
+
+    def _unread_from(self) -> str | None:
+        """The first second no request of this window has covered completely."""
+        if self.second is not None:
+            return next_second(self.second.second)
+        if self.cursor is None:
+            return None
+        return next_second(self.cursor) if self.cursor != self.lo or self.seen else self.cursor
+
+    def rows_left(self, density: float) -> float:
+        """An estimate of the rows still to read (per-second density, observed where possible)."""
+        start = self._unread_from()
+        if self.done or start is None or start >= self.hi:
+            return 0.0
+        if self.read >= self.page_size and self.first and self.last and self.last > self.first:
+            density = self.read / max(1, seconds_between(self.first, self.last))
+        return density * seconds_between(start, self.hi)
+
+    def split(self) -> Window | None:
+        """Give the later half of what is left to a new window (whole seconds), or None."""
+        start = self._unread_from()
+        if self.done or start is None:
+            return None
+        span = seconds_between(start, self.hi)
+        if span < 2:
+            return None
+        middle = add_seconds(start, span // 2)
+        later = Window(self.query, middle, self.hi, self.page_size)
+        self.hi = middle
+        return later
+
+    def cut(self, parts: int) -> list[Window]:
+        """This window and ``parts - 1`` more over equal stretches of time of what is left."""
+        start = self._unread_from()
+        if self.done or start is None or parts < 2:
+            return [self]
+        span = seconds_between(start, self.hi)
+        parts = min(parts, span)
+        if parts < 2:
+            return [self]
+        bounds = [add_seconds(start, span * k // parts) for k in range(1, parts)]
+        windows = [self]
+        end = self.hi
+        self.hi = bounds[0]
+        for lo, hi in zip(bounds, [*bounds[1:], end], strict=True):
+            windows.append(Window(self.query, lo, hi, self.page_size))
+        return windows
+
+
+class Planner:
+    """Counts a stream's rows once and cuts its range into windows (reading the first page
+    first when the range has no lower bound: the data's start is where to cut from)."""
+
+    def __init__(self, window: Window, workers: int) -> None:
+        self.window = window
+        self.workers = workers
+        self.busy = False
+        self.done = False
+        self.density = 0.0
+
+    def request(self) -> Request:
+        if self.window.cursor is None:
+            return self.window.request()
+        return Request(True, self.window.query.count(self.window.cursor, self.window.hi))
+
+    def absorb(self, answer: dict[str, Any]) -> tuple[list[Row], list[Unit]]:
+        if "totalCount" not in answer:
+            rows, _ = self.window.absorb(answer)
+            if self.window.done:
+                self.done = True
+            return rows, []
+        total = int(answer["totalCount"])
+        self.done = True
+        start = self.window.cursor or self.window.hi
+        span = max(1, seconds_between(start, self.window.hi))
+        self.density = total / span
+        pages = math.ceil(total / self.window.page_size)
+        # Half-full windows would cost a request each for little; idle workers split later.
+        parts = max(1, min(self.workers, math.ceil(pages / 2)))
+        return [], list(self.window.cut(parts))
+
+
+class StreamJob:
+    """Everything the workers do for one stream, and the pages waiting for its consumer."""
+
+    def __init__(self, name: str, rank: int, prepare: Prepare, units: list[Unit]) -> None:
+        self.name = name
+        self.rank = rank
+        self.prepare = prepare
+        self.units = units
+        self.pages: deque[list[Row]] = deque()
+        self.busy = 0
+        self.error: BaseException | None = None
+        self.closed = False
+        self.consuming = False
+        self.density = 0.0
+        self.requests = 0
+
+    @property
+    def fetching(self) -> bool:
+        return bool(self.units) or self.busy > 0
+
+    def windows(self) -> list[Window]:
+        return [u for u in self.units if isinstance(u, Window)]
+
+
+class PageScheduler:
+    """Worker threads that advance the stream jobs, the one being emitted first.
+
+    Workers are started when there is work and end when there is none, so nothing lingers after
+    a run. Memory is bounded: the stream being fetched first may hold ``2 * workers`` pages
+    (buffered or in flight), all later streams together ``workers``.
+    """
+
+    def __init__(self, client: QBOClient, workers: int, page_size: int) -> None:
+        self.client = client
+        self.workers = max(1, workers)
+        self.page_size = page_size
+        self._cond = threading.Condition()
+        self._jobs: list[StreamJob] = []
+        self._threads = 0
+
+    def job(self, name: str, rank: int, prepare: Prepare, window: Window) -> StreamJob:
+        """Start paging a stream's range (counted and cut into windows first)."""
+        job = StreamJob(name, rank, prepare, [Planner(window, self.workers)])
+        with self._cond:
+            self._jobs.append(job)
+            self._jobs.sort(key=lambda j: j.rank)
+            self._start_workers()
+        return job
+
+    def pages(self, job: StreamJob) -> Iterator[list[Row]]:
+        """The job's pages as they arrive; leaving early cancels the rest of the job."""
+        with self._cond:
+            job.consuming = True
+        try:
+            while True:
+                with self._cond:
+                    while not job.pages and job.fetching and job.error is None:
+                        self._cond.wait()
+                    if job.pages:
+                        page = job.pages.popleft()
+                        self._start_workers()  # a buffer slot is free
+                    elif job.error is not None:
+                        raise job.error
+                    else:
+                        return
+                yield page
+        finally:
+            with self._cond:
+                job.closed = True
+                job.units.clear()
+                job.pages.clear()
+                if job in self._jobs:
+                    self._jobs.remove(job)
+                self._cond.notify_all()
+
+    def cancel_all(self) -> None:
+        """Stop every job (the run failed)."""
+        with self._cond:
+            for job in self._jobs:
+                job.closed = True
+                job.units.clear()
+            self._jobs.clear()
+            self._cond.notify_all()
+
+    # -- workers --------------------------------------------------------------------------------
+
+    def _start_workers(self) -> None:
+        wanted = min(self.workers, sum(len(j.units) for j in self._jobs if not j.closed))
+        while self._threads < wanted:
+            self._threads += 1
+            threading.Thread(target=self._work, name=f"qbo-page-{self._threads}", daemon=True).start()
+
+    def _lead(self) -> StreamJob | None:
+        """The job fetched first: the one being emitted, else the next in the order streams sync."""
+        live = [j for j in self._jobs if j.fetching and not j.closed and j.error is None]
+        return next((j for j in live if j.consuming), live[0] if live else None)
+
+    def _has_room(self, job: StreamJob, lead: StreamJob | None) -> bool:
+        if job is lead:
+            return len(job.pages) + job.busy < 2 * self.workers
+        ahead = sum(len(j.pages) + j.busy for j in self._jobs if j is not lead)
+        return ahead < self.workers
+
+    def _pick(self) -> tuple[StreamJob, Unit] | None:
+        lead = self._lead()
+        open_jobs = [j for j in self._jobs if not j.closed and j.error is None and self._has_room(j, lead)]
+        for job in open_jobs:
+            for unit in job.units:
+                if not unit.busy and not unit.done:
+                    return job, unit
+        # Every window is in flight: split the one with the most rows left, if worth a request.
+        for job in open_jobs:
+            windows = job.windows()
+            if not windows:
+                continue
+            widest = max(windows, key=lambda w: w.rows_left(job.density))
+            if widest.rows_left(job.density) >= 2 * self.page_size:
+                later = widest.split()
+                if later is not None:
+                    job.units.append(later)
+                    return job, later
+        return None
+
+    def _work(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    picked = self._pick()
+                    if picked is None:
+                        return
+                    job, unit = picked
+                    unit.busy = True
+                    job.busy += 1
+                    job.requests += 1
+                    request = unit.request()
+                error: BaseException | None = None
+                answer: dict[str, Any] = {}
+                try:
+                    answer = self.client.query(request.text)
+                    if not request.count:
+                        for row in rows_of(answer):
+                            job.prepare(row)
+                except Exception as exc:  # handed to the stream's consumer, which raises it
+                    error = exc
+                with self._cond:
+                    unit.busy = False
+                    job.busy -= 1
+                    if error is not None:
+                        job.error = error
+                        job.units.clear()
+                    elif not job.closed:
+                        self._absorb(job, unit, answer)
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._threads -= 1
+                self._cond.notify_all()
+
+    def _absorb(self, job: StreamJob, unit: Unit, answer: dict[str, Any]) -> None:
+        try:
+            rows, more = unit.absorb(answer)
+        except Exception as exc:  # a bug or an answer of an unexpected shape: fail the stream
+            job.error = exc
+            job.units.clear()
+            return
+        if isinstance(unit, Planner):
+            job.density = unit.density
+        if rows:
+            job.pages.append(rows)
+        if unit.done:
+            with contextlib.suppress(ValueError):
+                job.units.remove(unit)
+        job.units.extend(u for u in more if not u.done)
+        if more:
+            self._start_workers()

@@ -1,0 +1,188 @@
+"""The tap: its settings, its streams, and what the streams share during a run.
+
+The streams share one :class:`~qbo_client.client.QBOClient` (its limiter keeps the whole process
+under QuickBooks' limits), one :class:`~tap_quickbooks.paging.PageScheduler` (the worker threads
+that page every stream) and one :class:`~tap_quickbooks.changes.ChangeFeed` (the run's CDC and
+batch requests), plus the run's upper bound: the moment the run started.
+
+Tokens: QuickBooks rotates refresh tokens. The tap never writes one back into its config (under
+Meltano that file is a temporary copy); the client keeps the current tokens in its token store,
+which is the source of truth once it exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from qbo_client import catalog, redact
+from qbo_client.client import QBOClient
+from qbo_client.config import DEFAULT_MINOR_VERSION
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from .changes import ChangeFeed
+from .messages import SingerWriter
+from .paging import PageScheduler
+from .queries import MAX_PAGE, format_utc
+from .reports import REPORT_SETTINGS, report_streams
+from .streams import ObjectStream, object_streams
+
+if TYPE_CHECKING:
+    from singer_sdk import Stream
+
+    from .changes import Fetched
+
+SECRET_SETTINGS = ("client_secret", "refresh_token")
+
+
+class TapQuickBooks(Tap):
+    """Singer tap for QuickBooks Online: every object of the catalog, and reports."""
+
+    name = "tap-quickbooks"
+    message_writer_class = SingerWriter
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "client_id", th.StringType, required=True, secret=True, description="OAuth app's client id"
+        ),
+        th.Property("client_secret", th.StringType, required=True, secret=True),
+        th.Property(
+            "refresh_token",
+            th.StringType,
+            secret=True,
+            description=(
+                "The first refresh token. QuickBooks rotates it; the tap keeps the current one in its "
+                "token store (never in this config), which wins until this value changes"
+            ),
+        ),
+        th.Property("realm_id", th.StringType, required=True, description="The company (realmId)"),
+        th.Property(
+            "start_date", th.DateTimeType, description="Read objects updated at or after this (default: all)"
+        ),
+        th.Property(
+            "environment",
+            th.StringType(allowed_values=["production", "sandbox"]),
+            default="production",
+            description="Intuit's production or sandbox API (ignored when base_url is set)",
+        ),
+        th.Property("base_url", th.StringType, description="API base URL, e.g. a local qbo-sandbox"),
+        th.Property(
+            "token_store_path",
+            th.StringType,
+            description="The token store file (default: one per app and company under ~/.local/state)",
+        ),
+        th.Property("minor_version", th.IntegerType(minimum=1), default=DEFAULT_MINOR_VERSION),
+        th.Property(
+            "page_size",
+            th.IntegerType(minimum=1, maximum=MAX_PAGE),
+            default=MAX_PAGE,
+            description="Rows per query page (QBO allows at most 1000)",
+        ),
+        th.Property(
+            "max_in_flight",
+            th.IntegerType(minimum=1),
+            default=10,
+            description="Requests at the same time (QBO allows 10 per company)",
+        ),
+        th.Property("requests_per_minute", th.IntegerType(minimum=1), default=500),
+        th.Property("user_agent", th.StringType),
+        th.Property("timeout", th.NumberType(minimum=0), default=120.0, description="Seconds per request"),
+        th.Property("max_retries", th.IntegerType(minimum=0), default=8),
+        th.Property(
+            "stream_filters",
+            th.ObjectType(additional_properties=th.StringType),
+            description=(
+                "Per object, a QBO query condition ANDed to the tap's own, e.g. "
+                '{"Invoice": "TotalAmt > \'100.00\'"} (conditions only: no ORDERBY or paging)'
+            ),
+        ),
+        th.Property(
+            "include_deletes",
+            th.BooleanType,
+            default=True,
+            description="Emit deleted objects as records with _sdc_deleted_at (Id and LastUpdatedTime only)",
+        ),
+        th.Property(
+            "reconcile_deletes",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Find deletes CDC cannot report (bookmark older than 30 days, objects CDC does not cover) "
+                "by comparing the Ids in QuickBooks with the Ids remembered in state; costs a full read"
+            ),
+        ),
+        th.Property(
+            "cdc_max_per_entity",
+            th.IntegerType(minimum=1),
+            default=1000,
+            description="Objects of one type a CDC answer holds at most (QBO: 1000); at it, the tap queries",
+        ),
+        *REPORT_SETTINGS,
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Set before the SDK's constructor: it may discover streams, which read these.
+        self._client: QBOClient | None = None
+        self._scheduler: PageScheduler | None = None
+        self._feed: ChangeFeed | None = None
+        self._lock = threading.RLock()  # feed_for holds it while it asks for the client
+        super().__init__(*args, **kwargs)
+        # After the SDK set up logging (under the CLI, before the tap is built): the filter must
+        # sit on the handlers that exist, and registering the values is what makes them masked.
+        redact.protect(*(str(self.config.get(key) or "") for key in SECRET_SETTINGS))
+
+    def discover_streams(self) -> list[Stream]:
+        """A stream for every object of the catalog, then the report streams."""
+        return [*object_streams(self, catalog.OBJECTS), *report_streams(self)]
+
+    # -- what the streams share -------------------------------------------------------------------
+
+    @property
+    def client(self) -> QBOClient:
+        """The one client of the run (created on first use: discovery needs no network)."""
+        with self._lock:
+            if self._client is None:
+                self._client = QBOClient.from_config(dict(self.config))
+            return self._client
+
+    @property
+    def scheduler(self) -> PageScheduler:
+        client = self.client
+        with self._lock:
+            if self._scheduler is None:
+                self._scheduler = PageScheduler(client, client.config.max_in_flight, self.page_size)
+            return self._scheduler
+
+    @property
+    def page_size(self) -> int:
+        return max(1, min(MAX_PAGE, int(self.config.get("page_size") or MAX_PAGE)))
+
+    @property
+    def run_upper_bound(self) -> str:
+        """The run's start, whole seconds, UTC: no run reads past it, the next starts from it."""
+        return format_utc(datetime.fromtimestamp(self.initialized_at // 1000, timezone.utc))
+
+    def feed_for(self, stream: ObjectStream) -> Fetched:
+        """A stream's share of the run's change feed, computed for all selected streams at first use."""
+        scheduler = self.scheduler
+        with self._lock:
+            if self._feed is None:
+                self._feed = ChangeFeed(
+                    self.client,
+                    scheduler,
+                    hi=self.run_upper_bound,
+                    page_size=self.page_size,
+                    cdc_cap=int(self.config.get("cdc_max_per_entity") or 1000),
+                )
+                selected = [s for s in self.streams.values() if isinstance(s, ObjectStream) and s.selected]
+                self._feed.compute(selected)
+            if not self._feed.pending(stream.name):
+                # Synced twice, or selected after the feed was read: read its share alone.
+                self._feed.compute([stream])
+            return self._feed.take(stream.name)
+
+
+if __name__ == "__main__":
+    TapQuickBooks.cli()

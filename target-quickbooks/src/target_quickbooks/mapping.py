@@ -1,0 +1,122 @@
+"""Which QuickBooks object a stream writes to, and which fields identify an existing object.
+
+A stream maps by its name (the names tap-quickbooks emits, ``Invoice``, and the plural or
+snake_case forms other taps use: ``invoices``, ``sales_receipt``, ``journal-entries``), or by
+``stream_maps_to_objects`` in the config, which may also override the natural key per stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qbo_client import catalog, schemas
+from qbo_client.catalog import ObjectSpec
+
+#: Objects that carry a ``ParentRef`` to their own type (a natural key is unique per parent).
+HIERARCHICAL = frozenset({"Account", "Customer", "Item", "Class", "Department"})
+
+
+class StreamMappingError(Exception):
+    """A stream (or a setting) that names no QuickBooks object; says how to fix it."""
+
+
+@dataclass(frozen=True)
+class StreamTarget:
+    """The object a stream writes to and the fields that find an existing one."""
+
+    stream: str
+    spec: ObjectSpec
+    natural_key: tuple[str, ...]
+
+    @property
+    def object(self) -> str:
+        return self.spec.name
+
+
+def _words(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _singular(word: str) -> list[str]:
+    forms = [word]
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    if word.endswith(("sses", "xes")):
+        forms.append(word[:-2])
+    if word.endswith("s"):
+        forms.append(word[:-1])
+    return forms
+
+
+def object_for_name(name: str) -> ObjectSpec | None:
+    """The catalog object a stream name means, or None.
+
+    ``Invoice``, ``invoice``, ``invoices``, ``sales_receipt``, ``SalesReceipts``,
+    ``journal-entries`` and a ``schema-name`` prefix (``public-invoices``) all match.
+    """
+    candidates = [name]
+    if "-" in name or "." in name:
+        candidates.append(re.split(r"[-.]", name)[-1])
+    for candidate in candidates:
+        for form in _singular(_words(candidate)):
+            spec = catalog.find(form)
+            if spec is not None:
+                return spec
+    return None
+
+
+def _natural_key(spec: ObjectSpec, value: Any, stream: str) -> tuple[str, ...]:
+    if value is None:
+        return spec.natural_key
+    fields = (value,) if isinstance(value, str) else tuple(value)
+    known = schemas.property_names(spec.name)
+    for path in fields:
+        if not isinstance(path, str) or path.split(".")[0] not in known:
+            raise StreamMappingError(
+                f"stream {stream!r}: natural key field {path!r} is not a property of {spec.name}; "
+                f"use fields of the {spec.name} schema (for example {', '.join(spec.natural_key) or 'Id'})"
+            )
+    return fields
+
+
+def resolve_stream(stream: str, explicit: Mapping[str, Any] | None) -> StreamTarget:
+    """The object and natural key of a stream; raises :class:`StreamMappingError` with a remedy."""
+    entry = (explicit or {}).get(stream)
+    object_name: str | None = None
+    natural_key: Any = None
+    if isinstance(entry, str):
+        object_name = entry
+    elif isinstance(entry, Mapping):
+        object_name = entry.get("object")
+        natural_key = entry.get("natural_key")
+    elif entry is not None:
+        raise StreamMappingError(
+            f"stream_maps_to_objects[{stream!r}] must be an object name or "
+            '{"object": ..., "natural_key": [...]}'
+        )
+    if object_name:
+        spec = catalog.find(str(object_name))
+        if spec is None:
+            raise StreamMappingError(
+                f"stream_maps_to_objects maps stream {stream!r} to {object_name!r}, which is not a "
+                f"QuickBooks object; use one of: {', '.join(catalog.names())}"
+            )
+    else:
+        found = object_for_name(stream)
+        if found is None:
+            raise StreamMappingError(
+                f"stream {stream!r} maps to no QuickBooks object: name the stream after one "
+                "(Customer, invoices, sales_receipt, ...), map it in the setting stream_maps_to_objects "
+                '({"' + stream + '": "Customer"}), or reshape it with stream_maps (__alias__)'
+            )
+        spec = found
+    return StreamTarget(stream, spec, _natural_key(spec, natural_key, stream))
+
+
+def check_explicit(explicit: Mapping[str, Any] | None) -> None:
+    """Fail early (at startup) on a stream_maps_to_objects entry that cannot work."""
+    for stream in explicit or {}:
+        resolve_stream(stream, explicit)

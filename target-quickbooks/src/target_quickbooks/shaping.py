@@ -1,0 +1,296 @@
+"""From a Singer record to what QuickBooks accepts on input, or a per-record reason why not.
+
+Records are QuickBooks-shaped JSON (as tap-quickbooks emits them, or as stream maps reshape
+another tap's records). Shaping removes what QBO computes or owns (``LastUpdatedTime``,
+``_sdc_*``, ``MetaData``, balances, fully qualified names, the links QBO keeps on the other side
+of a payment), and checks every value against the object's JSON Schema the way QBO's parser
+does, so that a record QBO would refuse is refused here with a reason, before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from qbo_client import catalog, schemas
+from qbo_client.catalog import ObjectSpec
+
+from .records import Operation, RecordError
+
+OPERATION_FIELD = "_qbo_operation"
+DELETED_SUFFIX = " (deleted)"
+
+#: Server-owned fields of every object.
+_SERVER_FIELDS = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status", "LastUpdatedTime"})
+#: What QBO computes for name lists and answers read-only.
+_NAME_LIST_COMPUTED = frozenset(
+    {
+        "FullyQualifiedName",
+        "Level",
+        "SubAccount",
+        "SubItem",
+        "SubClass",
+        "SubDepartment",
+        "Job",
+        "CurrentBalance",
+        "CurrentBalanceWithSubAccounts",
+        "Balance",
+        "BalanceWithJobs",
+    }
+)
+#: What QBO computes for transactions. TotalAmt is input only where QBO needs it.
+_TXN_COMPUTED = frozenset({"Balance", "HomeBalance", "HomeTotalAmt", "UnappliedAmt", "TotalAmt"})
+_TOTAL_IS_INPUT = frozenset({"Payment", "BillPayment"})
+#: The name fields QBO suffixes with " (deleted)" on an inactive row.
+NAME_FIELDS = ("Name", "DisplayName", "FullyQualifiedName")
+_PARTY_NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+
+
+def operation_of(record: dict[str, Any]) -> Operation:
+    """What the record asks for; raises RecordError for an unknown ``_qbo_operation``."""
+    explicit = record.get(OPERATION_FIELD)
+    if explicit not in (None, ""):
+        try:
+            return Operation(str(explicit).strip().lower())
+        except ValueError:
+            raise RecordError(
+                f"{OPERATION_FIELD} is {explicit!r}; use 'upsert', 'delete' or 'void'",
+                code="2010",
+                element=OPERATION_FIELD,
+            ) from None
+    if record.get("_sdc_deleted_at") not in (None, "") or str(record.get("status", "")).lower() == "deleted":
+        return Operation.DELETE
+    return Operation.UPSERT
+
+
+def base_name(name: str) -> str:
+    """A name without the suffix QBO adds to inactive name-list rows."""
+    return name[: -len(DELETED_SUFFIX)] if name.endswith(DELETED_SUFFIX) else name
+
+
+def input_payload(spec: ObjectSpec, record: dict[str, Any], *, copy_mode: bool) -> dict[str, Any]:
+    """The fields of a record QuickBooks accepts on a write (values not yet checked)."""
+    payload: dict[str, Any] = {}
+    for key, value in record.items():
+        if key.startswith(("_sdc_", "_qbo_")) or key in _SERVER_FIELDS:
+            continue
+        if spec.is_name_list and key in _NAME_LIST_COMPUTED:
+            continue
+        if (
+            spec.is_transaction
+            and key in _TXN_COMPUTED
+            and not (key == "TotalAmt" and spec.name in _TOTAL_IS_INPUT)
+        ):
+            continue
+        if value is None:
+            continue
+        payload[key] = _plain(value)
+    if spec.is_name_list:
+        for key in NAME_FIELDS:
+            if isinstance(payload.get(key), str):
+                payload[key] = base_name(payload[key])
+        if spec.name_space == "party" and not payload.get("DisplayName"):
+            parts = [payload.get(p) for p in _PARTY_NAME_PARTS]
+            name = " ".join(p for p in parts if isinstance(p, str) and p)
+            if name:
+                payload["DisplayName"] = name  # what QBO derives, so the natural key can find it
+    _drop_backlinks(spec.name, payload)
+    if copy_mode:
+        _drop_company_ids(payload)
+    return payload
+
+
+def _plain(value: Any) -> Any:
+    """JSON values only, nulls dropped (QBO ignores them)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value if v is not None]
+    return jsonable(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON has it: the SDK reads numbers as Decimal and parses top-level date-times."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _drop_backlinks(holder: str, payload: dict[str, Any]) -> None:
+    """Keep only the LinkedTxn entries a client writes (see ``catalog.LINKED_INPUTS``)."""
+    inputs = set(catalog.LINKED_INPUTS.get(holder, ()))
+
+    def keep(links: Any) -> list[Any]:
+        return [
+            link
+            for link in (links if isinstance(links, list) else [])
+            if isinstance(link, dict) and catalog.txn_type_object(str(link.get("TxnType", ""))) in inputs
+        ]
+
+    if "LinkedTxn" in payload:
+        payload["LinkedTxn"] = keep(payload["LinkedTxn"])
+        if not payload["LinkedTxn"]:
+            del payload["LinkedTxn"]
+    for line in payload.get("Line") or []:
+        if isinstance(line, dict) and "LinkedTxn" in line:
+            line["LinkedTxn"] = keep(line["LinkedTxn"])
+            if not line["LinkedTxn"]:
+                del line["LinkedTxn"]
+
+
+def _drop_company_ids(payload: dict[str, Any]) -> None:
+    """Ids another company assigned inside an object (lines, addresses) mean nothing here."""
+    for line in payload.get("Line") or []:
+        if isinstance(line, dict):
+            line.pop("Id", None)
+    for key, value in payload.items():
+        if key.endswith("Addr") and isinstance(value, dict):
+            value.pop("Id", None)
+
+
+# -- checking values against the object's schema -------------------------------------------------
+
+
+def check_payload(spec: ObjectSpec, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with values made to fit the schema (numeric strings become numbers).
+
+    Raises RecordError with code 2010 (QBO's code for an unknown property or a value it cannot
+    parse) naming the property and what it must be.
+    """
+    fitted = _fit(payload, _schema(spec.name), "", spec.name)
+    assert isinstance(fitted, dict)
+    return fitted
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    """One copy of an object's schema per process (only read here; ``schemas.load`` copies)."""
+    return schemas.load(name)
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {str(k) for k in kind}
+    return set()
+
+
+def _fit(value: Any, schema: dict[str, Any], path: str, entity: str) -> Any:
+    types = _types(schema) - {"null"}
+    if value is None or not types:
+        return value
+    where = path or "the record"
+    if "object" in types:
+        if not isinstance(value, dict):
+            raise _bad(entity, path, "an object", value)
+        props = schema.get("properties")
+        if not props:
+            return value
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key)
+            child = f"{path}.{key}" if path else key
+            if sub is None:
+                raise RecordError(
+                    f"{entity} has no property {child!r}: remove it from the record, or reshape the "
+                    "stream with stream_maps (QuickBooks would answer 2010, unrecognized property)",
+                    code="2010",
+                    element=child,
+                )
+            out[key] = _fit(item, sub, child, entity)
+        return out
+    if "array" in types:
+        if not isinstance(value, list):
+            raise _bad(entity, path, "a list", value)
+        items = schema.get("items") or {}
+        return [_fit(item, items, f"{path}[{n}]", entity) for n, item in enumerate(value)]
+    if "number" in types or "integer" in types:
+        return _number(value, types, entity, path)
+    if "boolean" in types:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise _bad(entity, path, "true or false", value)
+    if "string" in types:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _bad(entity, path, "a string", value)
+        text = str(value)
+        if "\x00" in text:
+            raise RecordError(
+                f"{where} of {entity} holds a NUL character, which QuickBooks refuses: remove it",
+                code="2010",
+                element=path,
+            )
+        fmt = schema.get("format")
+        if fmt in ("date", "date-time") and not _is_date(text, fmt):
+            expected = "a date YYYY-MM-DD" if fmt == "date" else "an ISO 8601 date-time"
+            raise _bad(entity, path, expected, value)
+        return text
+    return value
+
+
+def _number(value: Any, types: set[str], entity: str, path: str) -> int | float:
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or math.isnan(number) or math.isinf(number):
+        raise _bad(entity, path, "a number (a dot for decimals, no thousands separators)", value)
+    if "integer" in types and "number" not in types:
+        if not number.is_integer():
+            raise _bad(entity, path, "a whole number", value)
+        return int(number)
+    if isinstance(value, int):
+        return value
+    return int(number) if isinstance(value, str) and number.is_integer() and "." not in value else number
+
+
+def _is_date(text: str, fmt: str) -> bool:
+    try:
+        if fmt == "date":
+            dt.date.fromisoformat(text)
+        else:
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _bad(entity: str, path: str, expected: str, value: Any) -> RecordError:
+    shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return RecordError(
+        f"{path or 'the record'} of {entity} must be {expected}, not {shown}: fix the value in the "
+        "source or with stream_maps (QuickBooks would answer 2010, invalid value)",
+        code="2010",
+        element=path,
+    )
+
+
+def missing_required(spec: ObjectSpec, payload: dict[str, Any]) -> str | None:
+    """The first required field group a create lacks (QBO answers 2020), as ``A or B``; else None.
+
+    Objects created through another endpoint (TaxCode: the TaxService) name that request's fields.
+    """
+    if spec.create_endpoint:
+        return None
+    for group in spec.required:
+        if not any(payload.get(name) not in (None, "", [], {}) for name in group):
+            return " or ".join(group)
+    return None

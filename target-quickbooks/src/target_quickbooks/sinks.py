@@ -1,0 +1,130 @@
+"""One sink class for every stream: the catalog says what each object allows, not a class per object.
+
+A sink resolves its stream to a QuickBooks object when the SCHEMA message arrives (a stream
+that maps to nothing fails there, before any record). Each record is shaped and checked at once
+(a bad one goes to the dead letter with its reason) and spooled; writing happens when the SDK
+drains, for every stream together, so that parents are written before their children whatever
+order the streams came in.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from typing import Any
+
+from singer_sdk.sinks import BatchSink
+
+from .mapping import StreamTarget, resolve_stream
+from .records import Operation, PendingRecord, RecordError
+from .shaping import check_payload, input_payload, jsonable, operation_of
+
+if t.TYPE_CHECKING:
+    from singer_sdk.sinks.core import BaseJSONSchemaValidator
+
+    from .target import TargetQuickBooks
+
+
+class QuickBooksSink(BatchSink):
+    """Shapes, checks and spools the records of one stream."""
+
+    def __init__(
+        self,
+        target: TargetQuickBooks,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        self.mapped: StreamTarget = resolve_stream(stream_name, target.config.get("stream_maps_to_objects"))
+        self.quickbooks = target
+        super().__init__(target, stream_name, schema, key_properties)
+        self.logger.info(
+            "stream %r writes to %s (natural key: %s)",
+            stream_name,
+            self.mapped.object,
+            ", ".join(self.mapped.natural_key) or "none",
+        )
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always: ``_sdc_deleted_at`` is how a tap says a record was deleted (it is never written)."""
+        return True
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """None: records are checked against the QuickBooks object's schema instead (see shaping),
+        with a reason per record, rather than against the stream's schema with a stack trace."""
+        return None
+
+    def process_record(self, record: dict, context: dict) -> None:
+        writer = self.quickbooks.writer
+        spec = self.mapped.spec
+        copy_mode = writer.settings.copy_mode
+        try:
+            operation = operation_of(record)
+            payload = check_payload(spec, input_payload(spec, record, copy_mode=copy_mode))
+            _check_allowed(self.mapped, operation)
+        except RecordError as error:
+            writer.reject(
+                error,
+                stream=self.stream_name,
+                obj=spec.name,
+                operation=_operation_name(record),
+                record=_original(record),
+            )
+            return
+        source_id = record.get("Id")
+        writer.add(
+            PendingRecord(
+                seq=writer.next_seq(),
+                stream=self.stream_name,
+                object=spec.name,
+                operation=operation,
+                source_id=str(source_id) if source_id not in (None, "") else None,
+                payload=payload,
+                natural_key=self.mapped.natural_key,
+                record=_original(record),
+            )
+        )
+
+    def process_batch(self, context: dict) -> None:
+        """Write every stream's spooled records (the first sink drained does it for all)."""
+        self.quickbooks.writer.drain(final=self.quickbooks.finishing)
+
+
+def _check_allowed(mapped: StreamTarget, operation: Operation) -> None:
+    spec = mapped.spec
+    if operation is Operation.UPSERT and not (spec.create or spec.update):
+        raise RecordError(
+            f"{spec.name} is read-only through the QuickBooks API (it can be neither created nor updated): "
+            "drop this stream or map it to another object",
+            code="500",
+        )
+    if operation is Operation.DELETE and not (spec.can_delete or spec.can_inactivate):
+        raise RecordError(
+            f"{spec.name} cannot be deleted or made inactive through the QuickBooks API",
+            code="500",
+        )
+    if operation is Operation.VOID and not spec.can_void:
+        raise RecordError(
+            f"{spec.name} cannot be voided (only Invoice, Payment, SalesReceipt and BillPayment can): "
+            "send it as a delete instead",
+            code="500",
+        )
+
+
+def _original(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without the metadata the SDK added on the way in."""
+    out = {}
+    for key, value in record.items():
+        if key.startswith("_sdc_") and key != "_sdc_deleted_at":
+            continue
+        if key == "_sdc_deleted_at" and value is None:
+            continue
+        out[key] = jsonable(value)
+    return out
+
+
+def _operation_name(record: dict[str, Any]) -> str:
+    try:
+        return operation_of(record).value
+    except RecordError:
+        return str(record.get("_qbo_operation"))

@@ -1,0 +1,204 @@
+"""target-quickbooks: Singer records into a QuickBooks Online company."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from qbo_client import redact
+from qbo_client.config import ClientConfig
+from singer_sdk import typing as th
+from singer_sdk.target_base import Target
+
+from .mapping import check_explicit
+from .sinks import QuickBooksSink
+from .writer import Settings, Writer
+
+_CLIENT_SETTINGS = (
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "realm_id",
+    "environment",
+    "base_url",
+    "token_url",
+    "token_store_path",
+    "minor_version",
+    "requests_per_minute",
+    "max_in_flight",
+    "batch_per_minute",
+    "user_agent",
+    "timeout",
+    "max_retries",
+    "max_backoff",
+)
+
+
+class TargetQuickBooks(Target):
+    """Writes QuickBooks-shaped records (as tap-quickbooks emits them, or reshaped with stream maps)."""
+
+    name = "target-quickbooks"
+    default_sink_class = QuickBooksSink
+
+    config_jsonschema = th.PropertiesList(
+        # -- the company and the app (qbo-client settings) --
+        th.Property("client_id", th.StringType, required=True, description="The Intuit app's client id."),
+        th.Property(
+            "client_secret", th.StringType, required=True, secret=True, description="The app's secret."
+        ),
+        th.Property(
+            "refresh_token",
+            th.StringType,
+            secret=True,
+            description="A refresh token for the company; rotated tokens are kept in the token store.",
+        ),
+        th.Property("realm_id", th.StringType, required=True, description="The company written to."),
+        th.Property("environment", th.StringType, default="production", description="production or sandbox."),
+        th.Property("base_url", th.StringType, description="The API's base URL (overrides environment)."),
+        th.Property("token_url", th.StringType, description="The OAuth token endpoint."),
+        th.Property("token_store_path", th.StringType, description="Where rotated tokens are kept."),
+        th.Property("minor_version", th.IntegerType, description="The API minor version (75)."),
+        th.Property("requests_per_minute", th.IntegerType, description="Client limit; QBO allows 500."),
+        th.Property("max_in_flight", th.IntegerType, description="Concurrent requests; QBO allows 10."),
+        th.Property(
+            "batch_per_minute", th.IntegerType, description="Batch requests per minute; QBO allows 40."
+        ),
+        th.Property("user_agent", th.StringType),
+        th.Property(
+            "timeout", th.NumberType, description="Seconds before a request is abandoned and retried."
+        ),
+        th.Property("max_retries", th.IntegerType, description="Retries of a request on 429, 5xx, drops."),
+        th.Property("max_backoff", th.NumberType, description="Longest wait between retries, seconds."),
+        th.Property(
+            "rate_limit_window_seconds",
+            th.NumberType,
+            default=60,
+            description="The length of QuickBooks' limit window (60); only a test sandbox with a time_scale "
+            "changes it.",
+        ),
+        # -- what to write and how --
+        th.Property(
+            "stream_maps_to_objects",
+            th.ObjectType(additional_properties=True),
+            description='Stream -> object: {"contacts": "Customer"} or {"contacts": {"object": "Customer", '
+            '"natural_key": ["DisplayName"]}}. Streams named after an object need no entry.',
+        ),
+        th.Property(
+            "create_only", th.BooleanType, default=False, description="Never update existing objects."
+        ),
+        th.Property("update_only", th.BooleanType, default=False, description="Never create objects."),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Print the plan (create/update/delete/void per record) to stderr; write nothing.",
+        ),
+        th.Property(
+            "dead_letter_path",
+            th.StringType,
+            default="target-quickbooks-dead-letter.jsonl",
+            description="JSONL file of the records that could not be written, with the reason.",
+        ),
+        th.Property(
+            "fail_fast", th.BooleanType, default=False, description="Stop at the first failed record."
+        ),
+        th.Property(
+            "copy_mode",
+            th.BooleanType,
+            default=False,
+            description="The records come from another company: map their Ids through the id map.",
+        ),
+        th.Property(
+            "source_realm_id",
+            th.StringType,
+            description="The company the records come from; a value other than realm_id turns copy_mode on.",
+        ),
+        th.Property(
+            "id_map_path",
+            th.StringType,
+            description="The source Id -> target Id map (SQLite); default next to the token store.",
+        ),
+        th.Property(
+            "batch_size", th.IntegerType, default=30, description="Items per batch request (at most 30)."
+        ),
+        th.Property("spool_dir", th.StringType, description="Where records wait on disk before a drain."),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        redact.protect(*(str(self.config.get(k) or "") for k in ("client_secret", "refresh_token")))
+        check_explicit(self.config.get("stream_maps_to_objects"))
+        batch_size = int(self.config.get("batch_size") or 30)
+        if not 1 <= batch_size <= 30:
+            raise ValueError(
+                f"batch_size must be between 1 and 30 (QuickBooks' batch limit), not {batch_size}"
+            )
+        if self.config.get("create_only") and self.config.get("update_only"):
+            raise ValueError("create_only and update_only exclude each other: set one of them")
+        self.finishing = False
+        self._writer: Writer | None = None
+        #: What the last run did (kept after the writer is closed, for callers and tests).
+        self.counts: dict[str, int] = {}
+        self.client_stats: dict[str, int] = {}
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            self._writer = Writer(self._settings())
+        return self._writer
+
+    def _settings(self) -> Settings:
+        config = self.config
+        client = {k: config[k] for k in _CLIENT_SETTINGS if config.get(k) is not None}
+        source = str(config.get("source_realm_id") or "")
+        copy_mode = bool(config.get("copy_mode")) or bool(source and source != str(config.get("realm_id")))
+        id_map = config.get("id_map_path")
+        if id_map:
+            id_map_path = Path(str(id_map)).expanduser()
+        else:
+            store = ClientConfig.from_mapping(client).store_path
+            id_map_path = store.parent / f"idmap-{source or 'source'}-to-{config['realm_id']}.sqlite"
+        return Settings(
+            client=client,
+            copy_mode=copy_mode,
+            source_realm_id=source,
+            create_only=bool(config.get("create_only")),
+            update_only=bool(config.get("update_only")),
+            dry_run=bool(config.get("dry_run")),
+            fail_fast=bool(config.get("fail_fast")),
+            dead_letter_path=Path(
+                str(config.get("dead_letter_path") or "target-quickbooks-dead-letter.jsonl")
+            ),
+            id_map_path=id_map_path,
+            batch_size=int(config.get("batch_size") or 30),
+            spool_dir=Path(str(config["spool_dir"])) if config.get("spool_dir") else None,
+            rate_limit_window=float(config.get("rate_limit_window_seconds") or 60),
+        )
+
+    def process_endofpipe(self) -> None:
+        """Write (or dead-letter) everything, then let the SDK drain and emit the last state."""
+        self.finishing = True
+        try:
+            if self._writer is not None:
+                self._writer.drain(final=True)
+            super().process_endofpipe()
+            if self._writer is not None:
+                self.logger.info("target-quickbooks finished: %s", self._writer.summary())
+        finally:
+            if self._writer is not None:
+                self.counts = dict(self._writer.counts)
+                self.client_stats = self._writer.client_stats()
+                self._writer.close()
+                self._writer = None
+
+    def _write_state_message(self, state: dict) -> None:
+        """Hold a state back while records that came before it still wait in the spool."""
+        if self._writer is not None and self._writer.holds_records:
+            self.logger.info("state held back: records received before it are still waiting to be written")
+            return
+        super()._write_state_message(copy.deepcopy(state))
+
+
+if __name__ == "__main__":
+    TargetQuickBooks.cli()
