@@ -357,31 +357,30 @@ class Service:
         if spec.delete is not Delete.DELETE:
             raise faults.unsupported_operation(f"Operation Delete is not supported for {spec.name}")
         id_ = self._parse_id(body.get("Id"))
-        if body.get("SyncToken") in (None, ""):
-            raise faults.required_missing("SyncToken")
         with self.store.db.tx() as conn:
-            row = self._live_row(realm, spec, id_)
-            if str(body["SyncToken"]).strip() != str(row.sync_token):
-                raise faults.stale_object(spec.name, str(id_))
-            old = row.payload()
-            ctx = _Context(self.store, realm)
-            self._relink(conn, realm, spec, old, -1, ctx)
+            self._take_off_books(conn, realm, spec, id_, body.get("SyncToken"))
             self.store.replace_postings(conn, realm, spec.name, id_, "", [])
             self.store.tombstone(conn, realm, spec, id_, clock.metadata_time(self._now()))
         return {"domain": "QBO", "status": "Deleted", "Id": str(id_)}
 
+    def _take_off_books(
+        self, conn: Any, realm: str, spec: ObjectSpec, id_: int, sync_token: Any
+    ) -> tuple[Row, dict[str, Any]]:
+        """Check the SyncToken of a transaction about to be deleted or voided and un-apply its payments."""
+        if sync_token in (None, ""):
+            raise faults.required_missing("SyncToken")
+        row = self._live_row(realm, spec, id_)
+        if str(sync_token).strip() != str(row.sync_token):
+            raise faults.stale_object(spec.name, str(id_))
+        old = row.payload()
+        self._relink(conn, realm, spec, old, -1, _Context(self.store, realm))
+        return row, old
+
     def void(self, realm: str, spec: ObjectSpec, body: dict[str, Any]) -> dict[str, Any]:
         """Zero a transaction's amounts, keep the document, and take it off the ledger."""
         id_ = self._parse_id(body.get("Id"))
-        if body.get("SyncToken") in (None, ""):
-            raise faults.required_missing("SyncToken")
         with self.store.db.tx() as conn:
-            row = self._live_row(realm, spec, id_)
-            if str(body["SyncToken"]).strip() != str(row.sync_token):
-                raise faults.stale_object(spec.name, str(id_))
-            old = row.payload()
-            ctx = _Context(self.store, realm)
-            self._relink(conn, realm, spec, old, -1, ctx)
+            row, old = self._take_off_books(conn, realm, spec, id_, body.get("SyncToken"))
             voided = copy.deepcopy(old)
             for line in voided.get("Line") or []:
                 line["Amount"] = 0
