@@ -4,6 +4,7 @@ the others carry on; and the switches that hold writes back (dry run, create/upd
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -211,3 +212,17 @@ def test_state_waits_until_the_records_before_it_are_written(
     (invoice,) = rows(company, "Invoice", "DocNumber = 'LATER-1'")
     (later,) = rows(company, "Customer", "DisplayName = 'Later Co'")
     assert invoice["CustomerRef"]["value"] == later["Id"]
+
+
+def test_secrets_never_reach_the_logs(
+    config: dict[str, Any], company: QBOClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secrets = (config["client_secret"], config["refresh_token"])
+
+    run_target(config, [schema("Customer"), record("Customer", {"DisplayName": f"Log {secrets[0]}"})])
+    logging.getLogger("target_quickbooks").info("config was %s", config)
+
+    assert caplog.records  # the run did log (SDK, client, target)
+    for secret in secrets:
+        assert secret not in caplog.text

@@ -1,5 +1,5 @@
-"""Exactly once: a replayed stream, a crash between batches and a run stopped by fail_fast never
-duplicate an object nor lose one."""
+"""Exactly once: a replayed stream and a run stopped by fail_fast then run again never duplicate an
+object nor lose one (a killed run: test_target_crash)."""
 
 from __future__ import annotations
 

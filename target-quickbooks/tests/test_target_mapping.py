@@ -101,3 +101,14 @@ def test_request_ids_are_deterministic_and_fit_with_a_batch_id() -> None:
     assert request_id("123", items) != request_id("123", other)
     assert request_id("123", items) != request_id("456", items)
     assert len(request_id("123", items)) + len("30") <= 50
+
+
+def test_report_streams_of_the_tap_are_read_and_not_written(config: dict[str, Any]) -> None:
+    report = {"type": "SCHEMA", "stream": "TrialBalance", "schema": {"properties": {}}, "key_properties": []}
+    row = {"account_key": "1", "period_start": "2025-01-01", "period_end": "2025-01-31", "debit": 10}
+
+    run = run_target(config, [report, record("TrialBalance", row), {"type": "STATE", "value": {"r": 1}}])
+
+    assert run.counts["report_rows_ignored"] == 1
+    assert run.states == [{"r": 1}]
+    assert dead_letters(config) == []

@@ -68,6 +68,17 @@ def object_for_name(name: str) -> ObjectSpec | None:
     return None
 
 
+def report_for_name(name: str) -> str | None:
+    """The report a stream carries (tap-quickbooks' ``TrialBalance``, ...), or None.
+
+    Reports are computed by QuickBooks from the transactions: there is nothing to write, so such
+    a stream is read and left alone (``tap-quickbooks | target-quickbooks`` copies a company with
+    its reports selected).
+    """
+    words = _words(name.split("-")[-1])
+    return next((r for r in catalog.REPORTS if r.lower() == words), None)
+
+
 def _natural_key(spec: ObjectSpec, value: Any, stream: str) -> tuple[str, ...]:
     if value is None:
         return spec.natural_key

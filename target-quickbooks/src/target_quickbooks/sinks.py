@@ -14,7 +14,7 @@ from typing import Any
 
 from singer_sdk.sinks import BatchSink
 
-from .mapping import StreamTarget, resolve_stream
+from .mapping import StreamTarget, report_for_name, resolve_stream
 from .records import Operation, PendingRecord, RecordError
 from .shaping import check_payload, input_payload, jsonable, operation_of
 
@@ -34,8 +34,19 @@ class QuickBooksSink(BatchSink):
         schema: dict,
         key_properties: t.Sequence[str] | None,
     ) -> None:
-        self.mapped: StreamTarget = resolve_stream(stream_name, target.config.get("stream_maps_to_objects"))
+        explicit = target.config.get("stream_maps_to_objects") or {}
+        self.report = report_for_name(stream_name) if stream_name not in explicit else None
         self.quickbooks = target
+        if self.report is not None:
+            super().__init__(target, stream_name, schema, key_properties)
+            self.logger.warning(
+                "stream %r is the %s report, which QuickBooks computes from the transactions: its "
+                "records are read and not written",
+                stream_name,
+                self.report,
+            )
+            return
+        self.mapped: StreamTarget = resolve_stream(stream_name, explicit)
         super().__init__(target, stream_name, schema, key_properties)
         self.logger.info(
             "stream %r writes to %s (natural key: %s)",
@@ -56,6 +67,9 @@ class QuickBooksSink(BatchSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         writer = self.quickbooks.writer
+        if self.report is not None:
+            writer.counts["report_rows_ignored"] += 1
+            return
         spec = self.mapped.spec
         copy_mode = writer.settings.copy_mode
         try:

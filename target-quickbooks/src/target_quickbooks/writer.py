@@ -47,6 +47,8 @@ log = logging.getLogger("target_quickbooks")
 CHUNK = 5000
 #: Rounds of repair (5010, 6240, 6140, a batch item without an answer) before a record fails.
 MAX_ROUNDS = 4
+#: How much longer than QuickBooks' limit window the target's limiter window is.
+LIMIT_MARGIN = 1.02
 ORDER = catalog.write_order()
 
 
@@ -104,11 +106,13 @@ class Writer:
     def client(self) -> QBOClient:
         if self._client is None:
             config = ClientConfig.from_mapping(self.settings.client)
+            # QBO counts a request when it arrives, the limiter when it leaves: a window a little
+            # longer than QBO's keeps the one-after-the-limit request from arriving a moment early.
             limiter = RateLimiter(
                 config.requests_per_minute,
                 config.max_in_flight,
                 config.batch_per_minute,
-                period=self.settings.rate_limit_window,
+                period=self.settings.rate_limit_window * LIMIT_MARGIN,
             )
             self._client = QBOClient(config, limiter=limiter)
             self._client.session.hooks["response"].append(self._remember_tid)
@@ -285,7 +289,7 @@ class Writer:
                 again.append(original)
             else:
                 assert outcome.error is not None
-                finished += self._fail(record, outcome.error)
+                finished += self._fail(originals[record.seq], outcome.error)
         if ready:
             steps = self._plan(spec, ready)
             for step in steps:
