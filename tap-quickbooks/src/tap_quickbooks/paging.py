@@ -7,19 +7,21 @@ and the next offset page skips one. Here every page asks again for ``MetaData.La
 <last second read>`` (ids already read in that second are dropped), so a record that moves can
 only move *past the run's upper bound*, never past the cursor.
 
-Why this never loses a record: the run's upper bound ``hi`` is frozen when the run starts (the
-bookmark becomes ``hi`` when the stream completes) and QBO stamps an update with the time it
-happens, which is later than ``hi``. A record updated during the run therefore leaves every
-window of this run and is read by the next run (``>=`` on the bookmark). Every other record keeps
-its place and lies in exactly one window ``[lo, hi)``; a window is paged until a page comes back
-short (or reaches the window's end), so it reads every record that stays in it. Nothing can join
-a window behind its cursor, because nothing can be stamped with a past time. A window's bounds
-are whole seconds, so all rows of one second are in one window.
+Why this never loses a record: a run reads up to ``hi``, the end of the second it started in,
+and each stream's bookmark becomes the start of that second once the stream completes. QBO stamps
+an update with the time it happens, so a record updated during the run is stamped in that last
+second or later: the next run reads it (``>=`` on the bookmark). Every other record keeps its
+place and lies in exactly one window ``[lo, hi)``; a window is paged until a page comes back short
+(or reaches the window's end), so it reads every record that stays in it. Nothing can join a
+window behind its cursor, because nothing is stamped with a past time (only the run's last second
+can gain rows, and the next run reads that second again). Window bounds are whole seconds, so all
+rows of one second are in one window.
 
 Rows of one second that fill a whole page cannot be passed by a time keyset; they are read with
 ``WHERE <that second> ORDERBY Id STARTPOSITION n``. Offsets are safe there because rows can leave
-that second (an update stamps them later) but never join it: the pass is bracketed by two
-``COUNT(*)`` queries and repeated if a row left during it (Ids already read are dropped).
+a past second (an update stamps them later) but never join it, and a row leaving can only make a
+later row skip a place: the pass is bracketed by two ``COUNT(*)`` queries and repeated until no
+row left during it (Ids already read are dropped).
 
 Concurrency: a stream's range is counted once and cut into windows of similar time (QBO answers
 about one second per 1000-row page, so a sequential reader spends its life waiting). A pool of

@@ -25,7 +25,7 @@ from singer_sdk import typing as th
 from .changes import ChangeFeed
 from .messages import SingerWriter
 from .paging import PageScheduler
-from .queries import MAX_PAGE, format_utc
+from .queries import MAX_PAGE, format_utc, next_second
 from .reports import REPORT_SETTINGS, report_streams
 from .streams import ObjectStream, object_streams
 
@@ -161,7 +161,7 @@ class TapQuickBooks(Tap):
 
     @property
     def run_upper_bound(self) -> str:
-        """The run's start, whole seconds, UTC: no run reads past it, the next starts from it."""
+        """The run's start, whole seconds, UTC: every stream's bookmark once it completes."""
         return format_utc(datetime.fromtimestamp(self.initialized_at // 1000, timezone.utc))
 
     def feed_for(self, stream: ObjectStream) -> Fetched:
@@ -172,7 +172,9 @@ class TapQuickBooks(Tap):
                 self._feed = ChangeFeed(
                     self.client,
                     scheduler,
-                    hi=self.run_upper_bound,
+                    # Up to the end of the run's first second: the bookmark (its start) makes the
+                    # next run read that second again, so what changes in it now is not lost.
+                    hi=next_second(self.run_upper_bound),
                     page_size=self.page_size,
                     cdc_cap=int(self.config.get("cdc_max_per_entity") or 1000),
                 )

@@ -1,0 +1,92 @@
+"""The tap as a user runs it: the ``tap-quickbooks`` command, its files, its output streams."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from qbo_client import catalog
+from qbo_sandbox.testing import RunningSandbox
+from tap_harness import selected_catalog, tap_config
+
+TAP = str(Path(sys.executable).parent / "tap-quickbooks")
+
+
+def tap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TAP, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def messages(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_about_lists_every_setting_and_marks_credentials_secret() -> None:
+    about = json.loads(tap("--about", "--format", "json").stdout)
+    settings = about["settings"]["properties"]
+    for name in (
+        "client_id",
+        "realm_id",
+        "start_date",
+        "page_size",
+        "stream_filters",
+        "reconcile_deletes",
+        "reports",
+    ):
+        assert name in settings
+    for name in ("client_id", "client_secret", "refresh_token"):
+        assert settings[name].get("secret") is True, name
+    assert settings["page_size"]["maximum"] == 1000
+
+
+def test_discover_offers_every_object_keyed_by_id_and_incremental(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"client_id": "a", "client_secret": "b", "realm_id": "1"}))
+    found = json.loads(tap("--config", str(config), "--discover").stdout)
+    streams = {entry["tap_stream_id"]: entry for entry in found["streams"]}
+    assert set(catalog.names()) | set(catalog.REPORTS) == set(streams)
+    for name in catalog.names():
+        assert streams[name]["key_properties"] == ["Id"]
+        assert streams[name]["replication_key"] == "LastUpdatedTime"
+
+
+def test_sync_with_state_keeps_the_config_file_as_it_was_and_logs_no_secret(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    settings = tap_config(qbo_sandbox, tmp_path)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(settings))
+    written = config.read_bytes()
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(selected_catalog(settings, ["Customer", "Invoice"])))
+    debug = {"LOGLEVEL": "DEBUG"}
+
+    first = tap("--config", str(config), "--catalog", str(catalog_file), env=debug)
+    out = messages(first.stdout)
+    records = [m for m in out if m["type"] == "RECORD"]
+    assert {m["stream"] for m in records} == {"Customer", "Invoice"}
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps([m for m in out if m["type"] == "STATE"][-1]["value"]))
+
+    # The refresh token of the config was rotated away: the second run uses the token store's.
+    second = tap("--config", str(config), "--catalog", str(catalog_file), "--state", str(state), env=debug)
+    assert [m for m in messages(second.stdout) if m["type"] == "RECORD"] == []
+    assert config.read_bytes() == written
+    stored = json.loads(Path(settings["token_store_path"]).read_text())
+    for secret in (
+        settings["client_secret"],
+        settings["refresh_token"],
+        stored["refresh_token"],
+        stored["access_token"],
+    ):
+        assert secret not in first.stderr + second.stderr
