@@ -255,9 +255,8 @@ class Planner:
         span = max(1, seconds_between(start, self.window.hi))
         self.density = total / span
         pages = math.ceil(total / self.window.page_size)
-        # A page's worth per window, up to one window per worker: a stream of a few pages is read
-        # in one round trip; larger ones are split again when workers run out of windows.
-        parts = max(1, min(self.workers, pages))
+        # Half-full windows would cost a request each for little; idle workers split later.
+        parts = max(1, min(self.workers, math.ceil(pages / 2)))
         return [], list(self.window.cut(parts))
 
 
@@ -289,8 +288,8 @@ class PageScheduler:
     """Worker threads that advance the stream jobs, the one being emitted first.
 
     Workers are started when there is work and end when there is none, so nothing lingers after
-    a run. Memory is bounded: the stream being fetched first may hold ``workers`` pages
-    (waiting or in flight), all later streams together as many.
+    a run. Memory is bounded: the stream being fetched first may hold ``2 * workers`` pages
+    (buffered or in flight), all later streams together ``workers``.
     """
 
     def __init__(self, client: QBOClient, workers: int, page_size: int) -> None:
@@ -359,33 +358,29 @@ class PageScheduler:
         return next((j for j in live if j.consuming), live[0] if live else None)
 
     def _has_room(self, job: StreamJob, lead: StreamJob | None) -> bool:
-        # A page of 1000 transactions is about 10 MB once parsed: pages waiting or in flight are
-        # capped at ``workers`` for the lead and as many for all later streams together. More
-        # would not be faster: when pages wait, the emitting thread is what limits the run.
         if job is lead:
-            return len(job.pages) + job.busy < self.workers
+            return len(job.pages) + job.busy < 2 * self.workers
         ahead = sum(len(j.pages) + j.busy for j in self._jobs if j is not lead)
         return ahead < self.workers
 
     def _pick(self) -> tuple[StreamJob, Unit] | None:
-        """The next request: streams in the order they are emitted; within a stream, a window
-        waiting for its next page, else a split of the window with the most rows left (when
-        that is worth a request: its second half holds at least a page)."""
         lead = self._lead()
-        for job in self._jobs:
-            if job.closed or job.error is not None or not self._has_room(job, lead):
-                continue
+        open_jobs = [j for j in self._jobs if not j.closed and j.error is None and self._has_room(j, lead)]
+        for job in open_jobs:
             for unit in job.units:
                 if not unit.busy and not unit.done:
                     return job, unit
+        # Every window is in flight: split the one with the most rows left, if worth a request.
+        for job in open_jobs:
             windows = job.windows()
-            if windows:
-                widest = max(windows, key=lambda w: w.rows_left(job.density))
-                if widest.rows_left(job.density) >= 2 * self.page_size:
-                    later = widest.split()
-                    if later is not None:
-                        job.units.append(later)
-                        return job, later
+            if not windows:
+                continue
+            widest = max(windows, key=lambda w: w.rows_left(job.density))
+            if widest.rows_left(job.density) >= 2 * self.page_size:
+                later = widest.split()
+                if later is not None:
+                    job.units.append(later)
+                    return job, later
         return None
 
     def _work(self) -> None:
@@ -438,4 +433,5 @@ class PageScheduler:
             with contextlib.suppress(ValueError):
                 job.units.remove(unit)
         job.units.extend(u for u in more if not u.done)
-        self._start_workers()
+        if more:
+            self._start_workers()
