@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy qbo-client/src qbo-sandbox/src tap-quickbooks/src target-quickbooks/src
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --durations=15 --hypothesis-seed=0
 
 schemas: $(STAMP)
 	$(BIN)/python tools/generate_schemas.py
