@@ -307,6 +307,21 @@ def test_trial_balance_without_a_retained_earnings_account() -> None:
     assert rows["Retained Earnings"] == ["", "250.00"]
 
 
+def test_income_account_that_nets_to_zero_over_all_years_still_closes_last_year_to_retained_earnings() -> (
+    None
+):
+    # Last year a credit memo took back an inventory sale's cost; this year the sale posts it again.
+    # COGS nets to zero over all time, yet last year's credit belongs in Retained Earnings.
+    co = make_company()
+    co.post("CreditMemo", sales_doc([sales_line("2", 0.01)], TxnDate="2022-11-01"))
+    co.post("Invoice", sales_doc([sales_line("2", 0.01)], TxnDate="2023-01-01"))
+    rep = report(co, "TrialBalance", {"end_date": "2023-01-01"})
+    rows = data_rows(rep)
+    # Rows by account Id: 16 Cost of Goods Sold, 12 Retained Earnings, 14 the income account.
+    assert rows == {"16": ["125.00", ""], "12": ["", "124.99"], "14": ["", "0.01"]}
+    assert summary(rep, "GrandTotal") == ["125.00", "125.00"]
+
+
 # -- ProfitAndLoss ----------------------------------------------------------------------------------------
 
 

@@ -399,14 +399,17 @@ def _as_of(ledger: _Ledger, chart: _Chart, end: date, fy_month: int) -> tuple[di
     earlier = 0
     year_result = 0
     for aid, cents in cumulative.items():
-        if chart.get(aid).is_pl:
-            earlier += cents - this_year.get(aid, 0)
-        else:
+        if not chart.get(aid).is_pl:
             out[aid] = cents
-    for aid, cents in this_year.items():
+    # An income or expense account can net to zero over all time yet not within this year (a
+    # credit memo last year, a sale this year): walk both sides so its earlier part is not lost.
+    for aid in sorted(cumulative.keys() | this_year.keys()):
         if chart.get(aid).is_pl:
-            out[aid] = cents
-            year_result += cents
+            now = this_year.get(aid, 0)
+            earlier += cumulative.get(aid, 0) - now
+            if now:
+                out[aid] = now
+                year_result += now
     if earlier:
         out[chart.retained_id] = out.get(chart.retained_id, 0) + earlier
     return {k: v for k, v in out.items() if v}, year_result
