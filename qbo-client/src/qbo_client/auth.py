@@ -181,6 +181,10 @@ class TokenManager:
             answer = self._token_request(
                 {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
             )
+            if not answer.get("refresh_token"):
+                raise AuthenticationError("the token endpoint answered the code without a refresh_token")
+            # seeded_from: the config's refresh token (if any) is older than these tokens, so the
+            # store wins over it from now on; a refresh token pasted into the config later still wins.
             fresh = self._tokens_from(answer, seeded_from=self.config.refresh_token, previous="")
             self.store.write(fresh)
         self._tokens = fresh

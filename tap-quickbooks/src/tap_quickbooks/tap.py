@@ -16,7 +16,7 @@ import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from qbo_client import catalog, redact
+from qbo_client import authorize, catalog, redact
 from qbo_client.client import QBOClient
 from qbo_client.config import DEFAULT_MINOR_VERSION
 from singer_sdk import Tap
@@ -186,5 +186,17 @@ class TapQuickBooks(Tap):
             return self._feed.take(stream.name)
 
 
+def main() -> None:
+    """``tap-quickbooks``: ``tap-quickbooks auth`` connects a company, anything else runs the tap."""
+    # Why a dispatch in front of the SDK's command and not a click subcommand: singer_sdk builds the
+    # CLI as one click.Command whose callback *is* the plugin run (PluginBase.get_singer_command,
+    # served by the `cli` class property). A click.Group around it would invoke that callback before
+    # any subcommand and change how the options Meltano passes are parsed; overriding
+    # get_singer_command would copy the SDK's option list. A Singer command takes no positional
+    # argument, so an `auth` among the arguments can only mean the subcommand: it is picked out
+    # before click sees them, and the SDK's command stays exactly as the SDK builds it.
+    authorize.dispatch(TapQuickBooks.name, lambda: TapQuickBooks.cli())
+
+
 if __name__ == "__main__":
-    TapQuickBooks.cli()
+    main()

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from qbo_client import redact
+from qbo_client import authorize, redact
 from qbo_client.config import ClientConfig
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
@@ -200,5 +200,11 @@ class TargetQuickBooks(Target):
         super()._write_state_message(copy.deepcopy(state))
 
 
+def main() -> None:
+    """``target-quickbooks``: ``target-quickbooks auth`` connects a company, anything else runs the target."""
+    # The same dispatch as tap-quickbooks' (see tap_quickbooks.tap.main for why not a click subcommand).
+    authorize.dispatch(TargetQuickBooks.name, lambda: TargetQuickBooks.cli())
+
+
 if __name__ == "__main__":
-    TargetQuickBooks.cli()
+    main()
