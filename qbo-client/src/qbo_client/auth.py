@@ -78,12 +78,19 @@ class TokenManager:
                 redact.protect(current.access_token, current.refresh_token)
                 self._tokens = current
                 return current.access_token
-            answer = self._token_request(
-                {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
-            )
+            try:
+                answer = self._token_request(
+                    {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
+                )
+            except RefreshTokenInvalid:
+                recovered = self._refresh_from_orphans(current)
+                if recovered is None:
+                    raise
+                current, answer = recovered
             fresh = self._tokens_from(answer, seeded_from=current.seeded_from, previous=current.refresh_token)
             # Saved before it is used: the old refresh token may be dead from this moment on.
             self.store.write(fresh)
+            self.store.discard_orphans()
         self._tokens = fresh
         self.refreshes += 1
         log.info(
@@ -92,6 +99,35 @@ class TokenManager:
             "rotated" if fresh.refresh_token != current.refresh_token else "unchanged",
         )
         return fresh.access_token
+
+    def _refresh_from_orphans(self, current: Tokens) -> tuple[Tokens, dict[str, Any]] | None:
+        """Refresh with tokens a process saved but was killed before installing, if any still work.
+
+        A process killed between writing the store's temporary file and renaming it leaves the
+        rotated refresh token there, while the store still holds the one QuickBooks has retired.
+        """
+        for orphan in self.store.orphans():
+            if (
+                orphan.realm_id != current.realm_id
+                or orphan.seeded_from != current.seeded_from
+                or orphan.refresh_token == current.refresh_token
+            ):
+                continue
+            redact.protect(orphan.access_token, orphan.refresh_token)
+            try:
+                answer = self._token_request(
+                    {"grant_type": "refresh_token", "refresh_token": orphan.refresh_token}
+                )
+            except RefreshTokenInvalid:
+                continue
+            log.warning(
+                "company %s: used the refresh token that an interrupted process saved in a temporary "
+                "file of the token store %s",
+                self.config.realm_id,
+                self.store.path,
+            )
+            return orphan, answer
+        return None
 
     def _tokens_from(self, answer: dict[str, Any], *, seeded_from: str, previous: str) -> Tokens:
         now = time.time()

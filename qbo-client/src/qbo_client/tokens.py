@@ -69,6 +69,30 @@ class TokenStore:
                 "in the config (or run `tap-quickbooks auth`)"
             ) from exc
 
+    def _orphan_paths(self) -> list[Path]:
+        return sorted(self.path.parent.glob(f".{self.path.name}.*.tmp"))
+
+    def orphans(self) -> list[Tokens]:
+        """Tokens that a writer killed between its fsync and its rename left in a temporary file.
+
+        Newest first; a file cut short (killed while writing it) is no tokens and is skipped.
+        Read under :meth:`locked` only: writers write under it too, so no file here is in progress.
+        """
+        found: list[Tokens] = []
+        for path in self._orphan_paths():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                found.append(Tokens(**{k: v for k, v in data.items() if k in Tokens.__dataclass_fields__}))
+            except (OSError, ValueError, TypeError):
+                continue
+        return sorted(found, key=lambda t: t.updated_at, reverse=True)
+
+    def discard_orphans(self) -> None:
+        """Delete what killed writers left behind (under :meth:`locked`, after a good write)."""
+        for path in self._orphan_paths():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
     def write(self, tokens: Tokens) -> None:
         """Replace the file atomically: a crash leaves either the old tokens or the new, never half."""
         tokens.updated_at = time.time()
