@@ -1,26 +1,51 @@
 # The two commands a new user needs are the first two targets:
-#   make demo   run the main job (today: the sandbox with the sample company, queried over HTTP)
-#   make test   install everything into .venv and run every check and test
+#   make demo   run the main job: QuickBooks (the local sandbox, or a real company) into DuckDB with Meltano
+#   make test   install everything (.venv, .venv-meltano and the Meltano plugins) and run every check and test
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt */pyproject.toml | cksum | cut -d' ' -f1)
 PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./tap-quickbooks -e ./target-quickbooks
 
-.PHONY: demo test install lint typecheck pytest bench schemas clean
+# Meltano has a virtualenv of its own (its dependencies stay apart from singer-sdk's); `meltano
+# install` puts each plugin into its own virtualenv under .meltano. The second stamp changes when
+# meltano.yml or a plugin's dependencies do.
+MELTANO_VENV ?= .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
+MELTANO_STAMP := $(MELTANO_VENV)/.installed-$(shell cat requirements-meltano.txt | cksum | cut -d' ' -f1)
+PLUGINS_STAMP := .meltano/.plugins-installed-$(shell cat meltano.yml qbo-client/pyproject.toml tap-quickbooks/pyproject.toml target-quickbooks/pyproject.toml | cksum | cut -d' ' -f1)
+export MELTANO_CLI_DISABLE_VERSION_CHECK := 1
+# The tests run meltano from here (and fail, not skip, when it is missing).
+export QBO_MELTANO_BIN := $(abspath $(MELTANO))
 
-demo: $(STAMP)
+.PHONY: demo test install install-meltano lint typecheck pytest bench schemas clean
+
+demo: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python tools/demo.py
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) $(PLUGINS_STAMP) lint typecheck pytest
 
-install: $(STAMP)
+install: $(STAMP) $(PLUGINS_STAMP)
+
+install-meltano: $(PLUGINS_STAMP)
 
 $(STAMP): requirements-dev.txt qbo-client/pyproject.toml qbo-sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(PACKAGES) -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(MELTANO_STAMP): requirements-meltano.txt
+	test -x $(MELTANO_VENV)/bin/python || $(PYTHON) -m venv $(MELTANO_VENV)
+	$(MELTANO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MELTANO_VENV)/bin/python -m pip install --quiet -r requirements-meltano.txt
+	rm -f $(MELTANO_VENV)/.installed-*
+	touch $@
+
+$(PLUGINS_STAMP): $(MELTANO_STAMP) meltano.yml
+	$(MELTANO) install
+	rm -f .meltano/.plugins-installed-*
 	touch $@
 
 lint: $(STAMP)
@@ -30,7 +55,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy qbo-client/src qbo-sandbox/src tap-quickbooks/src target-quickbooks/src
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15 --hypothesis-seed=0
 
 schemas: $(STAMP)
@@ -39,5 +64,6 @@ schemas: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# .meltano/meltano.db keeps the state of prod runs: only the plugin virtualenvs go.
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano/extractors .meltano/loaders .meltano/.plugins-installed-* .pytest_cache .mypy_cache .ruff_cache
