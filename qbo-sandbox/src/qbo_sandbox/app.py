@@ -65,7 +65,9 @@ class Sandbox:
                 *self.oauth.routes(),
                 Route("/v3/company/{realm}/{rest:path}", self._api, methods=["GET", "POST"]),
                 Route("/v3/{rest:path}", _no_company, methods=["GET", "POST"]),
-            ]
+            ],
+            # a path no route matches (one holding a line break, say) under /v3 is an unknown path
+            exception_handlers={404: _not_found},
         )
         app.state.sandbox = self
         limited = LimitsMiddleware(app, self.config)
@@ -168,6 +170,7 @@ class Sandbox:
         head = parts[0].lower()
         params = request.query_params
         service = self.service
+        _check_json_body(request)
         if head == "batch" and len(parts) == 1:
             return 200, dumps(service.batch(realm, _json(raw)))
         if head == "taxservice" and len(parts) == 2 and parts[1].lower() == "taxcode":
@@ -212,15 +215,33 @@ def _unknown_path(request: Request) -> QBOFault:
     )
 
 
+def _check_json_body(request: Request) -> None:
+    """A write's body is JSON: one declared as something else (XML, a form, text) is refused."""
+    declared = request.headers.get("content-type", "")
+    media = declared.split(";", 1)[0].strip().lower()
+    if media and media not in ("application/json", "text/json") and not media.endswith("+json"):
+        raise QBOFault(
+            "2010",
+            "Request has invalid or unsupported property",
+            f"Content-Type {declared[:100]!r} is not supported for this request: send application/json",
+            status=415,
+        )
+
+
 def _json(raw: bytes) -> Any:
     if not raw.strip():
         raise faults.malformed_request("The request body is empty")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise faults.malformed_request(
             f"Error parsing object: the request body is not valid JSON ({exc})"
         ) from exc
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (QBO's parser refuses them)."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 async def _read_body(request: Request) -> bytes:
@@ -245,6 +266,12 @@ async def _health(request: Request) -> Response:
 async def _no_company(request: Request) -> Response:
     fault = _unknown_path(request)
     return Response(dumps(fault.body()), status_code=fault.status, media_type=JSON_TYPE)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/v3/"):
+        return await _no_company(request)
+    return Response("Not Found", status_code=404, media_type="text/plain")
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -123,6 +123,16 @@ def duplicate_doc_number(doc: str) -> QBOFault:
     )
 
 
+def string_length(field: str, limit: int, length: int) -> QBOFault:
+    return QBOFault(
+        "2050",
+        "String length is either shorter or longer than supported by specification",
+        f"String length specified does not match the supported length. Min:0 Max:{limit} supported. "
+        f"Supplied length:{length}",
+        element=field,
+    )
+
+
 def business_rule(detail: str, element: str = "") -> QBOFault:
     return QBOFault(
         "6000",

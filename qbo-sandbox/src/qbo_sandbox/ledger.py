@@ -145,6 +145,10 @@ def _id_order(value: Any) -> tuple[int, str]:
 # -- amounts ------------------------------------------------------------------------------------
 
 
+#: Amounts the books can hold (cents fit a 64-bit integer with room for sums of many lines).
+MAX_AMOUNT = Decimal(10) ** 13
+
+
 def to_cents(value: Any, what: str = "amount") -> int:
     """A money value (number or numeric string) in integer cents, rounded half up."""
     if value is None or value == "":
@@ -157,6 +161,8 @@ def to_cents(value: Any, what: str = "amount") -> int:
         raise LedgerError(f"{what} is not a number: {value!r}") from None
     if not exact.is_finite():
         raise LedgerError(f"{what} is not a number: {value!r}")
+    if abs(exact) >= MAX_AMOUNT:
+        raise LedgerError(f"{what} is too large: {value!r} (at most {MAX_AMOUNT - Decimal('0.01')})")
     return int((exact * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -169,6 +175,8 @@ def _decimal(value: Any, what: str) -> Decimal:
         raise LedgerError(f"{what} is not a number: {value!r}") from None
     if isinstance(value, bool) or not exact.is_finite():
         raise LedgerError(f"{what} is not a number: {value!r}")
+    if abs(exact) >= MAX_AMOUNT:
+        raise LedgerError(f"{what} is too large: {value!r} (at most {MAX_AMOUNT - Decimal('0.01')})")
     return exact
 
 

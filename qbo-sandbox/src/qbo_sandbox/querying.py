@@ -78,6 +78,10 @@ def _types(value: Any) -> list[str]:
     return list(value or [])
 
 
+#: The largest Id (and integer literal) SQLite holds: QBO's Ids are 64-bit.
+MAX_ID = 2**63 - 1
+
+
 def _coerce(name: str, value: Any, entity: str = "") -> Any:
     """Turn a query literal into what the column holds (``TotalAmt > '300.00'`` compares numbers)."""
     if name in ("MetaData.CreateTime", "MetaData.LastUpdatedTime"):
@@ -88,10 +92,10 @@ def _coerce(name: str, value: Any, entity: str = "") -> Any:
         except ValueError as exc:
             raise invalid_query(f"value {value} is not a valid date-time for {name}") from exc
     if name == "Id":
-        try:
-            return int(str(value).strip())
-        except ValueError as exc:
-            raise faults.invalid_id(str(value)) from exc
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
+            raise faults.invalid_id(str(value))
+        return int(text)
     if isinstance(value, bool):
         return 1 if value else 0
     if name == "Active" and isinstance(value, str) and value.casefold() in ("true", "false"):

@@ -21,7 +21,7 @@ from qbo_client.catalog import Delete, Kind, ObjectSpec, Void
 from . import clock, faults, ledger, reports
 from .config import SandboxConfig
 from .faults import QBOFault
-from .querying import compile_query, invalid_query, parse_query
+from .querying import MAX_ID, compile_query, invalid_query, parse_query
 from .store import DELETED_SUFFIX, Row, Store, base_name
 from .validation import check_payload
 
@@ -92,7 +92,7 @@ class Service:
     @staticmethod
     def _parse_id(value: Any) -> int:
         text = str(value).strip() if value is not None else ""
-        if not text.isdigit():
+        if not is_id(text):
             raise faults.invalid_id(text)
         return int(text)
 
@@ -554,7 +554,7 @@ class Service:
                 if target_spec is None or not target_spec.has_id:
                     continue
                 ref_id = str(value.get("value", "")).strip()
-                if not ref_id.isdigit():
+                if not is_id(ref_id):
                     if key in ("TaxCodeRef",):
                         continue  # US "TAX" / "NON" pseudo codes
                     raise faults.invalid_reference(target_spec.name, ref_id, key)
@@ -704,7 +704,7 @@ class Service:
                 if link.get("TxnType") != target:
                     continue
                 doc_id = str(link.get("TxnId", ""))
-                row = self.store.get_row(realm, target, int(doc_id)) if doc_id.isdigit() else None
+                row = self.store.get_row(realm, target, int(doc_id)) if is_id(doc_id) else None
                 if row is None:
                     if sign > 0:
                         raise faults.invalid_reference(target, doc_id, "LinkedTxn")
@@ -831,8 +831,13 @@ class Service:
                 f"A batch may hold at most {limit} items; this one holds {len(items)}",
             )
         answers = []
+        rows = 0
         for item in items:
+            self.rows_returned = 0
             answers.append(self._batch_item(realm, item))
+            rows += self.rows_returned
+        # the per-row latency counts every item's rows, not only the last query's
+        self.rows_returned = rows
         return {"BatchItemResponse": answers, "time": clock.qbo_now(self.tz)}
 
     def _batch_item(self, realm: str, item: Any) -> dict[str, Any]:
@@ -856,9 +861,10 @@ class Service:
                     raise faults.malformed_request("A create must not carry an Id")
                 answer.update(self.write(realm, spec, payload, None, None))
             elif operation == "update":
-                answer.update(self.write(realm, spec, payload, None, "void" if options == "void" else None))
+                # checked first: without an Id, write() would create the object
                 if not isinstance(payload, dict) or not payload.get("Id"):
                     raise faults.required_missing("Id")
+                answer.update(self.write(realm, spec, payload, None, "void" if options == "void" else None))
             elif operation == "delete":
                 answer.update(self.write(realm, spec, payload, "delete", None))
             else:
@@ -866,6 +872,11 @@ class Service:
         except QBOFault as fault:
             return {"bId": bid, "Fault": fault.fault()}
         return answer
+
+
+def is_id(text: str) -> bool:
+    """Whether a text is an Id an object can have: ASCII digits within 64 bits."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
 
 
 def _number(value: Any) -> float:

@@ -1,8 +1,9 @@
 """Check a request body against the object's schema the way QBO's deserialiser does.
 
 Unknown properties answer 2010, values of the wrong type answer 2010 naming the property,
-missing required fields answer 2020. Numbers sent as numeric strings are accepted and stored as
-numbers (QBO's parser accepts them and answers numbers).
+missing required fields answer 2020, names and document numbers longer than QBO takes answer
+2050. Numbers sent as numeric strings are accepted and stored as numbers (QBO's parser accepts
+them and answers numbers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from . import faults
 #: Properties every entity may carry on input whatever its schema says.
 _ALWAYS = frozenset({"Id", "SyncToken", "sparse", "domain", "status", "MetaData"})
 _MAX_STRING = 100_000
+#: The longest value QBO takes for a top-level property (longer: 2050).
+_MAX_LENGTH = {"DisplayName": 500, "Name": 100, "DocNumber": 21}
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
@@ -67,6 +70,9 @@ def _conform(value: Any, schema: dict[str, Any], path: str, entity: str) -> Any:
         return value.lower() == "true"
     if "string" in types and isinstance(value, (str, int, float)) and not isinstance(value, bool):
         text = str(value)
+        limit = _MAX_LENGTH.get(path)
+        if limit is not None and len(text) > limit:
+            raise faults.string_length(path, limit, len(text))
         if len(text) > _MAX_STRING:
             raise faults.malformed_request(
                 f"Property {path} of {entity} is longer than {_MAX_STRING} characters"
