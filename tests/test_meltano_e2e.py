@@ -1,0 +1,234 @@
+"""The Meltano project end to end: ``meltano run tap-quickbooks target-duckdb`` against a sandbox.
+
+A full run, then changes through the API (two updates and a delete), then an incremental run that
+resumes from the state Meltano saved; every check reads the rows that arrived in DuckDB and compares
+them with what the sandbox holds over HTTP.
+
+Meltano is the one the Makefile installs (``$QBO_MELTANO_BIN``, else .venv-meltano); the test fails
+when it is missing. The plugins are installed once per session into a Meltano system directory of
+the test's own (MELTANO_SYS_DIR_ROOT), and each test has its own system database, token store and
+DuckDB file, so nothing of the repository's .meltano or output/ is read or written.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from pipeline import meltano_env, meltano_executable, run_meltano
+from qbo_client import catalog
+from qbo_sandbox.testing import RunningSandbox
+
+PLUGINS = ["tap-quickbooks", "target-duckdb"]
+
+
+@pytest.fixture(scope="session")
+def meltano_sys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Meltano system directory with tap-quickbooks and target-duckdb installed (once per session)."""
+    meltano_executable()  # raises, with what to do, when meltano is not installed
+    sys_dir = tmp_path_factory.mktemp("meltano-sys")
+    env = meltano_env({"MELTANO_SYS_DIR_ROOT": str(sys_dir)}, keep_credentials=False)
+    log = sys_dir / "install.log"
+    result = run_meltano(["install", *PLUGINS], env, log)
+    assert result.returncode == 0, log.read_text()
+    return sys_dir
+
+
+class Pipeline:
+    """One test's Meltano runs against one sandbox company, and what they left in DuckDB."""
+
+    def __init__(self, sys_dir: Path, work: Path, sandbox: RunningSandbox) -> None:
+        creds = sandbox.credentials
+        self.secrets = (creds.client_secret, creds.refresh_token)
+        self.db = work / "quickbooks.duckdb"
+        self.work = work
+        self.env = meltano_env(
+            {
+                "MELTANO_SYS_DIR_ROOT": str(sys_dir),
+                "MELTANO_DATABASE_URI": f"sqlite:///{work / 'meltano.db'}",
+                "QBO_SANDBOX_URL": sandbox.url,
+                "QBO_SANDBOX_CLIENT_ID": creds.client_id,
+                "QBO_SANDBOX_CLIENT_SECRET": creds.client_secret,
+                "QBO_SANDBOX_REFRESH_TOKEN": creds.refresh_token,
+                "QBO_SANDBOX_REALM_ID": creds.realm_id,
+                "TARGET_DUCKDB_PATH": str(self.db),
+            },
+            keep_credentials=False,
+        )
+        self.runs = 0
+
+    def run(self, *args: str) -> str:
+        self.runs += 1
+        log = self.work / f"meltano-{self.runs}.log"
+        result = run_meltano(["--environment", "dev", *args], self.env, log, timeout=900)
+        text = log.read_text()
+        assert result.returncode == 0, text[-5000:]
+        for secret in self.secrets:
+            assert secret not in text
+        return text
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def pipeline(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: RunningSandbox) -> Pipeline:
+    return Pipeline(meltano_sys_dir, tmp_path, qbo_sandbox)
+
+
+def sandbox_counts(sandbox: RunningSandbox) -> dict[str, int]:
+    """Objects of each type the company holds, as the query language counts them (inactive too)."""
+    api = sandbox.session()
+    counts = {}
+    for spec in catalog.OBJECTS:
+        where = " WHERE Active IN (true, false)" if spec.is_name_list else ""
+        answer = api.get(
+            f"{sandbox.company_url}/query",
+            params={"query": f"SELECT COUNT(*) FROM {spec.name}{where}"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        counts[spec.name.lower()] = int(answer.json()["QueryResponse"].get("totalCount", 0))
+    return counts
+
+
+def duckdb_counts(p: Pipeline) -> dict[str, int]:
+    """Rows per table of the catalog's objects, deleted rows left out."""
+    return {
+        spec.name.lower(): p.query(
+            f'SELECT count(*) FROM main."{spec.name.lower()}" WHERE _sdc_deleted_at IS NULL'
+        )[0][0]
+        for spec in catalog.OBJECTS
+    }
+
+
+def tables(p: Pipeline) -> list[str]:
+    rows = p.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+    return sorted(r[0] for r in rows)
+
+
+def batched_after(p: Pipeline, moment: Any) -> dict[str, int]:
+    """Rows per table that a run after ``moment`` (an ``_sdc_batched_at``) wrote or rewrote."""
+    out = {}
+    for table in tables(p):
+        n = p.query(f'SELECT count(*) FROM main."{table}" WHERE _sdc_batched_at > ?', [moment])[0][0]
+        if n:
+            out[table] = n
+    return out
+
+
+def sandbox_trial_balance(sandbox: RunningSandbox, start: str, end: str) -> tuple[str, str]:
+    """The GrandTotal debit and credit of the sandbox's TrialBalance for one period."""
+    answer = sandbox.session().get(
+        f"{sandbox.company_url}/reports/TrialBalance",
+        params={"start_date": start, "end_date": end, "accounting_method": "Accrual"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    total = answer.json()["Rows"]["Row"][-1]["Summary"]["ColData"]
+    return total[1]["value"], total[2]["value"]
+
+
+def check_trial_balance(p: Pipeline, sandbox: RunningSandbox) -> None:
+    periods = p.query(
+        """SELECT period_start, period_end, round(sum(debit), 2), round(sum(credit), 2)
+           FROM main.trialbalance GROUP BY ALL ORDER BY 1"""
+    )
+    assert len(periods) >= 2
+    for start, end, debit, credit in periods:
+        assert debit == credit, (start, debit, credit)
+        assert (f"{debit:.2f}", f"{credit:.2f}") == sandbox_trial_balance(sandbox, start, end), start
+
+
+def write(sandbox: RunningSandbox, entity: str, body: dict[str, Any], **params: str) -> dict[str, Any]:
+    answer = sandbox.session().post(
+        f"{sandbox.company_url}/{entity.lower()}", params=params, json=body, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()[entity]
+    return found
+
+
+def one(sandbox: RunningSandbox, query: str) -> dict[str, Any]:
+    answer = sandbox.session().get(f"{sandbox.company_url}/query", params={"query": query}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    rows = next(v for v in answer.json()["QueryResponse"].values() if isinstance(v, list))
+    return dict(rows[0])
+
+
+def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: RunningSandbox) -> None:
+    p, sandbox = pipeline, qbo_sandbox
+
+    # run 1: no state yet, every object and the TrialBalance report
+    log = p.run("run", *PLUGINS)
+    assert "No state was found, complete import" in log
+    expected = sandbox_counts(sandbox)
+    assert tables(p) == sorted([*expected, "trialbalance"])
+    assert duckdb_counts(p) == expected
+    assert sum(expected.values()) > 500
+    assert p.query("SELECT count(*) FROM main.purchase WHERE _sdc_deleted_at IS NOT NULL") == [(0,)]
+    check_trial_balance(p, sandbox)
+    (first_batch,) = p.query(
+        "SELECT max(m) FROM ("
+        + " UNION ALL ".join(f'SELECT max(_sdc_batched_at) m FROM main."{t}"' for t in tables(p))
+        + ")"
+    )[0]
+
+    # changes in the company: two updates and a delete
+    invoice = one(sandbox, "SELECT * FROM Invoice ORDERBY TxnDate DESC, Id DESC MAXRESULTS 1")
+    note = "checked by the end-to-end test"
+    write(
+        sandbox,
+        "Invoice",
+        {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"], "sparse": True, "PrivateNote": note},
+    )
+    customer = one(sandbox, "SELECT * FROM Customer WHERE Active = true ORDERBY Id MAXRESULTS 1")
+    write(
+        sandbox,
+        "Customer",
+        {
+            "Id": customer["Id"],
+            "SyncToken": customer["SyncToken"],
+            "sparse": True,
+            "PrimaryPhone": {"FreeFormNumber": "(415) 555-0199"},
+        },
+    )
+    # dated in a period the next run reads again, so the trial balance in DuckDB follows the delete
+    (since,) = p.query(
+        "SELECT DISTINCT period_start FROM main.trialbalance ORDER BY 1 DESC LIMIT 1 OFFSET 1"
+    )[0]
+    purchase = one(
+        sandbox, f"SELECT * FROM Purchase WHERE TxnDate >= '{since}' ORDERBY TxnDate DESC MAXRESULTS 1"
+    )
+    write(sandbox, "Purchase", {"Id": purchase["Id"], "SyncToken": purchase["SyncToken"]}, operation="delete")
+
+    # run 2: resumes from the saved state, so only the changes move
+    log = p.run("run", *PLUGINS)
+    assert "No state was found" not in log
+    moved = batched_after(p, first_batch)
+    report_rows = moved.pop("trialbalance")
+    assert moved == {"invoice": 1, "customer": 1, "purchase": 1}
+    # the report: the open period and the one before it are read again (report_lookback_periods: 1)
+    last_two = p.query(
+        "SELECT count(*) FROM main.trialbalance WHERE period_start IN "
+        "(SELECT DISTINCT period_start FROM main.trialbalance ORDER BY 1 DESC LIMIT 2)"
+    )[0][0]
+    assert report_rows == last_two
+
+    after = sandbox_counts(sandbox)
+    assert after["purchase"] == expected["purchase"] - 1
+    assert duckdb_counts(p) == after
+    assert p.query("SELECT privatenote FROM main.invoice WHERE id = ?", [invoice["Id"]]) == [(note,)]
+    (phone,) = p.query("SELECT primaryphone FROM main.customer WHERE id = ?", [customer["Id"]])[0]
+    assert json.loads(phone) == {"FreeFormNumber": "(415) 555-0199"}
+    deleted = p.query("SELECT id, _sdc_deleted_at FROM main.purchase WHERE _sdc_deleted_at IS NOT NULL")
+    assert [row[0] for row in deleted] == [purchase["Id"]]
+    assert datetime.fromisoformat(deleted[0][1]) >= datetime.fromisoformat(
+        purchase["MetaData"]["LastUpdatedTime"]
+    )
+    check_trial_balance(p, sandbox)
