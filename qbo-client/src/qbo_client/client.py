@@ -24,6 +24,10 @@ from .tokens import TokenStore
 log = logging.getLogger("qbo_client")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Access-token refreshes one request may do on 401s. One cures an expired token; QBO also answers
+#: the odd spurious 401, and a request that retries for long (429s, 5xx) can outlive the token it
+#: got; a 401 that persists through these refreshes fails the request.
+REFRESHES_PER_REQUEST = 3
 _CONNECTION_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -119,7 +123,7 @@ class QBOClient:
         elif text_body is not None:
             headers["Content-Type"] = "application/text"
             data = text_body.encode()
-        refreshed = False
+        refreshes = 0
         attempt = 0
         while True:
             token = self.tokens.access_token()
@@ -140,8 +144,8 @@ class QBOClient:
                 self._sleep_before_retry(attempt, None, f"{method} {path}: {type(exc).__name__}")
                 continue
             tid = resp.headers.get("intuit_tid", "")
-            if resp.status_code == 401 and not refreshed:
-                refreshed = True
+            if resp.status_code == 401 and refreshes < REFRESHES_PER_REQUEST:
+                refreshes += 1
                 self.tokens.refresh(token)
                 continue
             retriable = resp.status_code in RETRY_STATUSES and (idempotent or resp.status_code == 429)

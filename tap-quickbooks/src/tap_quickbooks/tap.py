@@ -133,6 +133,12 @@ class TapQuickBooks(Tap):
         # sit on the handlers that exist, and registering the values is what makes them masked.
         redact.protect(*(str(self.config.get(key) or "") for key in SECRET_SETTINGS))
 
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's validation, with the secrets masked first: its errors quote the values they
+        refuse (``98765 is not of type 'string' in config['client_secret']``), and the CLI logs them."""
+        redact.protect(*(str(self._config.get(key) or "") for key in SECRET_SETTINGS))
+        return super()._validate_config(raise_errors=raise_errors)
+
     def discover_streams(self) -> list[Stream]:
         """A stream for every object of the catalog, then the report streams."""
         return [*object_streams(self, catalog.OBJECTS), *report_streams(self)]
