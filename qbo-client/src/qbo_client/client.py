@@ -77,7 +77,10 @@ class QBOClient:
         self.session.mount("https://", adapter)
         self.tokens = TokenManager(config, self.session, store)
         self.limiter = limiter or RateLimiter(
-            config.requests_per_minute, config.max_in_flight, config.batch_per_minute
+            config.requests_per_minute,
+            config.max_in_flight,
+            config.batch_per_minute,
+            period=config.rate_limit_window,
         )
         self.stats = Stats()
         self._random = random.Random()

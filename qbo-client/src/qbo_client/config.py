@@ -48,6 +48,9 @@ class ClientConfig:
     max_retries: int = 8
     #: Upper bound of one backoff sleep, seconds (429 without Retry-After waits up to this).
     max_backoff: float = 60.0
+    #: The length of QuickBooks' limit windows, seconds: a minute (only a sandbox that runs its
+    #: clock faster, with a ``time_scale``, has shorter ones).
+    rate_limit_window: float = 60.0
 
     @property
     def api_base(self) -> str:
@@ -96,6 +99,8 @@ class ClientConfig:
             "refresh_token": str(config.get("refresh_token") or ""),
             "realm_id": str(config["realm_id"]),
         }
+        if config.get("rate_limit_window_seconds") is not None:  # the plugins' name for it
+            kwargs["rate_limit_window"] = float(config["rate_limit_window_seconds"])
         for key in ("environment", "base_url", "token_url", "user_agent"):
             if config.get(key):
                 kwargs[key] = str(config[key])
@@ -109,6 +114,7 @@ class ClientConfig:
             ("timeout", float),
             ("max_retries", int),
             ("max_backoff", float),
+            ("rate_limit_window", float),
         ):
             if config.get(key) is not None:
                 kwargs[key] = kind(config[key])

@@ -87,6 +87,15 @@ class TapQuickBooks(Tap):
             description="Requests at the same time (QBO allows 10 per company)",
         ),
         th.Property("requests_per_minute", th.IntegerType(minimum=1), default=500),
+        th.Property(
+            "rate_limit_window_seconds",
+            th.NumberType(exclusive_minimum=0),
+            default=60.0,
+            description=(
+                "The length of QuickBooks' limit window (60); only a test sandbox with a "
+                "time_scale changes it"
+            ),
+        ),
         th.Property("user_agent", th.StringType),
         th.Property("timeout", th.NumberType(minimum=0), default=120.0, description="Seconds per request"),
         th.Property("max_retries", th.IntegerType(minimum=0), default=8),
