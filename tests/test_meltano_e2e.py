@@ -21,9 +21,16 @@ import duckdb
 import pytest
 from pipeline import meltano_env, meltano_executable, run_meltano
 from qbo_client import catalog
-from qbo_sandbox.testing import RunningSandbox
+from qbo_sandbox.config import LimitsConfig, SandboxConfig
+from qbo_sandbox.testing import RunningSandbox, issue_credentials
 
 PLUGINS = ["tap-quickbooks", "target-duckdb"]
+
+
+@pytest.fixture
+def qbo_sandbox_config() -> SandboxConfig:
+    """No per-minute limits: the copy writes as fast as it can (the plugins' own tests cover limits)."""
+    return SandboxConfig(limits=LimitsConfig(requests_per_minute=None, batch_per_minute=None))
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +40,7 @@ def meltano_sys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sys_dir = tmp_path_factory.mktemp("meltano-sys")
     env = meltano_env({"MELTANO_SYS_DIR_ROOT": str(sys_dir)}, keep_credentials=False)
     log = sys_dir / "install.log"
-    result = run_meltano(["install", *PLUGINS], env, log)
+    result = run_meltano(["install", *PLUGINS, "target-quickbooks"], env, log)
     assert result.returncode == 0, log.read_text()
     return sys_dir
 
@@ -232,3 +239,39 @@ def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: 
         purchase["MetaData"]["LastUpdatedTime"]
     )
     check_trial_balance(p, sandbox)
+
+
+def test_copy_company_job(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: RunningSandbox) -> None:
+    """``meltano run copy-company``: tap-quickbooks into target-quickbooks writing another company."""
+    sandbox = qbo_sandbox
+    target_realm = sandbox.sandbox.store.create_realm()
+    target = issue_credentials(sandbox.sandbox, target_realm)
+    p = Pipeline(meltano_sys_dir, tmp_path, sandbox)
+    p.secrets = (*p.secrets, target.client_secret, target.refresh_token)
+    p.env.update(
+        {
+            "QBO_SANDBOX_TARGET_CLIENT_ID": target.client_id,
+            "QBO_SANDBOX_TARGET_CLIENT_SECRET": target.client_secret,
+            "QBO_SANDBOX_TARGET_REFRESH_TOKEN": target.refresh_token,
+            "QBO_SANDBOX_TARGET_REALM_ID": target.realm_id,
+            "TARGET_QUICKBOOKS_DEAD_LETTER_PATH": str(tmp_path / "dead-letter.jsonl"),
+            "TARGET_QUICKBOOKS_BATCH_PER_MINUTE": "6000",
+            "TARGET_QUICKBOOKS_REQUESTS_PER_MINUTE": "6000",
+        }
+    )
+    log = p.run("run", "copy-company")
+
+    source, copy = sandbox_counts(sandbox), sandbox_counts(RunningSandbox(sandbox.server, target))
+    # what the API cannot create stays behind (target-quickbooks/README.md), with a dead letter each
+    not_copied = {"budget", "company", "companyinfo", "preferences", "taxreturn"}
+    assert {k: v for k, v in copy.items() if k not in not_copied | {"taxrate"}} == {
+        k: v for k, v in source.items() if k not in not_copied | {"taxrate"}
+    }
+    assert all(copy[k] == 0 for k in not_copied)
+    unused_rates = source["taxrate"] - copy["taxrate"]  # rates no tax code uses cannot be created
+    dead = [json.loads(line) for line in (tmp_path / "dead-letter.jsonl").read_text().splitlines()]
+    assert len(dead) == sum(source[k] for k in not_copied) + unused_rates
+    assert {d["object"] for d in dead} == {"Budget", "Company", "CompanyInfo", "Preferences", "TaxReturn"} | (
+        {"TaxRate"} if unused_rates else set()
+    )
+    assert f"{sum(source.values())} records, {sum(copy.values())} created" in log
