@@ -256,3 +256,20 @@ def test_the_refresh_token_rotates_on_every_refresh_across_runs_and_each_old_one
         with pytest.raises(OAuthError) as refused:
             qbo_sandbox.sandbox.oauth.refresh(creds.client_id, old)
         assert refused.value.error == "invalid_grant"
+
+
+def test_a_slow_token_endpoint_is_waited_for_rather_than_asked_again_with_the_token_it_rotated(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    # The API timeout is half a second; the token endpoint rotates, then takes 1.5 s to answer.
+    # Asking again after half a second would send the refresh token it has just retired.
+    calls: list[float] = []
+    hook_token_endpoint(qbo_sandbox, before=None, after=lambda: (calls.append(1.0), time.sleep(1.5)))
+    values = {**client_values(qbo_sandbox, tmp_path / "tokens.json"), "timeout": 0.5}
+    client = QBOClient(ClientConfig(**values))
+    try:
+        assert client.count("Customer") > 0
+    finally:
+        client.close()
+    assert calls == [1.0], "one refresh request"
+    assert client.tokens.refreshes == 1

@@ -19,6 +19,8 @@ from .tokens import Tokens, TokenStore
 
 log = logging.getLogger("qbo_client.auth")
 SCOPE = "com.intuit.quickbooks.accounting"
+#: Seconds to wait for the token endpoint's answer (at least; ``timeout`` when that is longer).
+TOKEN_READ_TIMEOUT = 60.0
 
 
 class TokenManager:
@@ -154,13 +156,21 @@ class TokenManager:
             "User-Agent": self.config.user_agent,
         }
         last: Exception | None = None
+        unanswered = 0  # requests that may have reached the endpoint without an answer read
         for attempt in range(5):
             try:
                 resp = self.session.post(
-                    self.config.oauth_token_url, data=form, headers=headers, timeout=self.config.timeout
+                    self.config.oauth_token_url,
+                    data=form,
+                    headers=headers,
+                    # A refresh the server did but whose answer is lost has rotated the refresh
+                    # token for nothing: wait for the answer longer than for an API call.
+                    timeout=(self.config.timeout, max(self.config.timeout, TOKEN_READ_TIMEOUT)),
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = exc
+                if not isinstance(exc, requests.ConnectTimeout):
+                    unanswered += 1
                 time.sleep(min(30.0, 0.5 * 2**attempt))
                 continue
             if resp.status_code >= 500 or resp.status_code == 429:
@@ -177,8 +187,15 @@ class TokenManager:
                 return body
             error = str(body.get("error") or f"HTTP {resp.status_code}")
             if error == "invalid_grant":
+                lost = (
+                    f" after {unanswered} earlier attempt(s) got no answer (QuickBooks may have rotated "
+                    "the token then)"
+                    if unanswered and form.get("grant_type") == "refresh_token"
+                    else ""
+                )
                 raise RefreshTokenInvalid(
-                    f"QuickBooks refused the refresh token of company {self.config.realm_id} (invalid_grant)",
+                    f"QuickBooks refused the refresh token of company {self.config.realm_id} "
+                    f"(invalid_grant){lost}",
                     code="invalid_grant",
                     status=resp.status_code,
                 )
