@@ -13,13 +13,16 @@ DuckDB file, so nothing of the repository's .meltano or output/ is read or writt
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from pipeline import meltano_env, meltano_executable, run_meltano
+import yaml
+from pipeline import REPO_ROOT, meltano_env, meltano_executable, run_meltano
 from qbo_client import catalog
 from qbo_sandbox.config import LimitsConfig, SandboxConfig
 from qbo_sandbox.testing import RunningSandbox, issue_credentials
@@ -275,3 +278,41 @@ def test_copy_company_job(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: Ru
         {"TaxRate"} if unused_rates else set()
     )
     assert f"{sum(source.values())} records, {sum(copy.values())} created" in log
+
+
+KINDS = {"string": "string", "integer": "integer", "number": "decimal", "boolean": "boolean"}
+KINDS.update(object="object", array="array")
+
+
+@pytest.mark.parametrize("plugin", ["tap-quickbooks", "target-quickbooks"])
+def test_meltano_yml_declares_the_plugins_settings(plugin: str) -> None:
+    """meltano.yml declares every setting ``--about`` lists, of the same kind, default and secrecy."""
+    about = json.loads(
+        subprocess.run(
+            [str(Path(sys.executable).parent / plugin), "--about", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    )
+    project = yaml.safe_load((REPO_ROOT / "meltano.yml").read_text())
+    declared = next(p for kind in project["plugins"].values() for p in kind if p["name"] == plugin)
+    assert sorted(declared["capabilities"]) == sorted(about["capabilities"])
+    settings = {s["name"]: s for s in declared["settings"]}
+    properties = about["settings"]["properties"]
+    assert list(settings) == list(properties)
+    for name, prop in properties.items():
+        setting = settings[name]
+        types = [t for t in prop["type"] if t != "null"]
+        if "enum" in prop:
+            kind = "options"
+            assert [o["value"] for o in setting["options"]] == prop["enum"], name
+        elif prop.get("format") in ("date", "date-time"):
+            kind = "date_iso8601"
+        else:
+            kind = KINDS[types[0]]
+        assert setting["kind"] == kind, name
+        assert setting.get("value") == prop.get("default"), name
+        # secrets are sensitive; so is the app's client id (a credential) in both plugins
+        assert setting.get("sensitive", False) == (bool(prop.get("secret")) or name == "client_id"), name
