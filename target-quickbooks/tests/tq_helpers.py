@@ -97,11 +97,21 @@ def run_target(
     target_class: type[TargetQuickBooks] = TargetQuickBooks,
 ) -> Run:
     """Run the target in this process over the messages; the states it emitted and what it did."""
+    return run_text(config, lines(messages), target_class)
+
+
+def run_text(
+    config: dict[str, Any], text: str, target_class: type[TargetQuickBooks] = TargetQuickBooks
+) -> Run:
+    """Run the target in this process over raw input text (which need not be valid Singer)."""
     target = target_class(config=config, validate_config=True)
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        target.process_lines(io.StringIO(lines(messages)))
-        target.process_endofpipe()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            target.process_lines(io.StringIO(text))
+            target.process_endofpipe()
+    finally:
+        target.close()  # a run stopped by its input still lets go of its connections and files
     states = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
     return Run(target, states, err.getvalue(), dict(target.counts), dict(target.client_stats))
 

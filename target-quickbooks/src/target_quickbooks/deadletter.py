@@ -62,7 +62,12 @@ class DeadLetters:
                 if self._file is None:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     self._file = self.path.open("a", encoding="utf-8")
-                self._file.write(json.dumps(entry, default=str, ensure_ascii=False) + "\n")
+                line = json.dumps(entry, default=str, ensure_ascii=False)
+                try:
+                    line.encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate: written as its \\u escape
+                    line = json.dumps(entry, default=str)
+                self._file.write(line + "\n")
                 self._file.flush()
         if self.fail_fast:
             raise FailFast(

@@ -40,6 +40,12 @@ def name_field(obj: str) -> str | None:
     return spec.natural_key[0]
 
 
+def is_id(text: str) -> bool:
+    """Whether a text can be a QuickBooks Id (ASCII digits within 64 bits); others name nothing,
+    and asking for them would fault the whole query (2030)."""
+    return text.isascii() and text.isdigit() and int(text) < 2**63
+
+
 class Lookups:
     """Batched reads against one company, with a per-run cache of name -> Id."""
 
@@ -92,7 +98,7 @@ class Lookups:
     def by_ids(self, obj: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The current objects with these Ids (inactive name-list rows included)."""
         spec = catalog.get(obj)
-        wanted = [i for i in {str(i) for i in ids} if i.isdigit()]
+        wanted = [i for i in {str(i) for i in ids} if is_id(i)]
         rows = self.where_in(obj, "Id", wanted, all_active_states=spec.is_name_list)
         return {str(r.get("Id")): r for r in rows}
 

@@ -92,7 +92,8 @@ class PendingRecord:
         for key in self.natural_key:
             value = get_path(self.payload, key)
             if value not in (None, ""):
-                parts.append(f"{key} {value!r}")
+                shown = repr(value)
+                parts.append(f"{key} {shown if len(shown) <= 120 else shown[:100] + '...'}")
         return ", ".join(parts)
 
 

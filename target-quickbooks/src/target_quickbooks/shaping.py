@@ -161,6 +161,28 @@ def _drop_company_ids(payload: dict[str, Any]) -> None:
 # -- checking values against the object's schema -------------------------------------------------
 
 
+def check_text(value: Any, path: str = "") -> None:
+    """Every key and string of a record is text QuickBooks can take: Unicode that has a UTF-8 form
+    (a JSON escape such as \\ud800 can give a lone surrogate, which has none)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RecordError(
+                f"{path or 'the record'} holds text that is not valid Unicode (a lone surrogate such as "
+                "\\ud800, from a broken escape): fix the text in the source",
+                code="2010",
+                element=path,
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, path)
+            check_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            check_text(item, f"{path}[{n}]")
+
+
 def check_payload(spec: ObjectSpec, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with values made to fit the schema (numeric strings become numbers).
 
@@ -245,7 +267,10 @@ def _fit(value: Any, schema: dict[str, Any], path: str, entity: str) -> Any:
 def _number(value: Any, types: set[str], entity: str, path: str) -> int | float:
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
     elif isinstance(value, str):
         try:
             number = float(value.strip())
@@ -275,6 +300,8 @@ def _is_date(text: str, fmt: str) -> bool:
 
 def _bad(entity: str, path: str, expected: str, value: Any) -> RecordError:
     shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    if len(shown) > 120:
+        shown = f"{shown[:100]}... ({len(shown)} characters)"
     return RecordError(
         f"{path or 'the record'} of {entity} must be {expected}, not {shown}: fix the value in the "
         "source or with stream_maps (QuickBooks would answer 2010, invalid value)",

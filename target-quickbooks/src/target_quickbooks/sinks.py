@@ -16,7 +16,7 @@ from singer_sdk.sinks import BatchSink
 
 from .mapping import StreamTarget, report_for_name, resolve_stream
 from .records import Operation, PendingRecord, RecordError
-from .shaping import check_payload, input_payload, jsonable, operation_of
+from .shaping import check_payload, check_text, input_payload, jsonable, operation_of
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
@@ -73,6 +73,7 @@ class QuickBooksSink(BatchSink):
         spec = self.mapped.spec
         copy_mode = writer.settings.copy_mode
         try:
+            check_text(record)
             operation = operation_of(record)
             payload = check_payload(spec, input_payload(spec, record, copy_mode=copy_mode))
             _check_allowed(self.mapped, operation)

@@ -936,6 +936,8 @@ _ADVICE = {
     "610": "a referenced object does not exist or is inactive: reactivate it or fix the reference",
     "2010": "QuickBooks does not accept a property or value: fix it in the source or with stream_maps",
     "2020": "a required field is missing: add it to the record",
+    "2030": "an Id is not one QuickBooks can have: fix the Id in the record",
+    "2050": "a value is longer than QuickBooks takes: shorten it in the source or with stream_maps",
     "2500": "a reference points to nothing: check the Id or name",
     "6000": "QuickBooks' business rules refuse the record: fix it as the detail says",
     "6140": "the document number is taken: change DocNumber",
