@@ -67,12 +67,16 @@ def prod() -> int:
     db = OUTPUT / "quickbooks-prod.duckdb"
     print(f"meltano --environment prod: company {os.environ['TAP_QUICKBOOKS_REALM_ID']} into {rel(db)}")
     env = meltano_env({"TARGET_DUCKDB_PATH": str(db)})
+    before = None
+    if db.exists():
+        with duckdb.connect(str(db), read_only=True) as con:
+            before = last_batch(con)
     if not meltano_step(
         "prod", "incremental from the last prod run", ["--environment", "prod", "run", *PLUGINS], env
     ):
         return 1
     with duckdb.connect(str(db), read_only=True) as con:
-        print_tables(con, since=None)
+        print_tables(con, since=before)
         return print_trial_balance(con)
 
 
@@ -148,7 +152,8 @@ def dev_pipeline(url: str, creds: dict[str, str], db: Path) -> int:
         print_tables(con, since=first)
         code = print_trial_balance(con)
     print(f"\nthe data stays in {rel(db)} (DuckDB 1.0, schema main, a table per stream), e.g.")
-    print(f".venv/bin/python -c \"import duckdb; duckdb.connect('{rel(db)}').sql('FROM invoice').show()\"")
+    explore = f"con = duckdb.connect('{rel(db)}'); con.sql('FROM invoice').show()"
+    print(f'.venv/bin/python -c "import duckdb; {explore}"')
     return code
 
 
@@ -240,7 +245,7 @@ def print_tables(con: Any, since: Any) -> None:
     counts = table_counts(con)
     header = f"\n{'table':<18}{'rows':>7}{'deleted':>9}"
     if since is not None:
-        header += f"{'run 2':>8}"
+        header += f"{'this run':>10}"
     print(header)
     moved = 0
     for table, rows, deleted in counts:
@@ -250,14 +255,14 @@ def print_tables(con: Any, since: Any) -> None:
                 f'SELECT count(*) FROM main."{table}" WHERE "_sdc_batched_at" > ?', [since]
             ).fetchone()
             moved += new
-            line += f"{new or '':>8}"
+            line += f"{new or '':>10}"
         print(line)
     print(f"{'total':<18}{sum(c[1] for c in counts):>7}{sum(c[2] for c in counts) or '':>9}", end="")
-    print(f"{moved:>8}" if since is not None else "")
+    print(f"{moved:>10}" if since is not None else "")
     if since is not None:
         print(
-            "run 2 received only what changed, plus the TrialBalance periods the tap reads again "
-            "(the open month and report_lookback_periods before it)"
+            "this run received only what changed since the last, plus the TrialBalance periods the "
+            "tap reads again (the open month and report_lookback_periods before it)"
         )
 
 
