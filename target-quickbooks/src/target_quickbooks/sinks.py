@@ -103,6 +103,7 @@ class QuickBooksSink(BatchSink):
     def process_batch(self, context: dict) -> None:
         """Write every stream's spooled records (the first sink drained does it for all)."""
         self.quickbooks.writer.drain(final=self.quickbooks.finishing)
+        self.quickbooks.checkpoint()
 
 
 def _check_allowed(mapped: StreamTarget, operation: Operation) -> None:

@@ -238,6 +238,7 @@ class TargetQuickBooks(Target):
         if self.config.get("create_only") and self.config.get("update_only"):
             raise ValueError("create_only and update_only exclude each other: set one of them")
         self.finishing = False
+        self._emitted_state: dict | None = None
         self._writer: Writer | None = None
         #: What the last run did (kept after the writer is closed, for callers and tests).
         self.counts: dict[str, int] = {}
@@ -299,11 +300,22 @@ class TargetQuickBooks(Target):
             self._writer.close()
             self._writer = None
 
+    def checkpoint(self) -> None:
+        """After a drain: if every record received so far is written (or dead-lettered), the last
+        state received is confirmed at once, not only at the end of the input, so that a run
+        killed midway resumes from there rather than from the start."""
+        if self._latest_state and not self.finishing:
+            self._write_state_message(copy.deepcopy(self._latest_state))
+
     def _write_state_message(self, state: dict) -> None:
-        """Hold a state back while records that came before it still wait in the spool."""
+        """Hold a state back while records that came before it still wait in the spool; a state
+        already emitted is not emitted again."""
         if self._writer is not None and self._writer.holds_records:
             self.logger.info("state held back: records received before it are still waiting to be written")
             return
+        if state == self._emitted_state:
+            return
+        self._emitted_state = copy.deepcopy(state)
         super()._write_state_message(copy.deepcopy(state))
 
     @classmethod
