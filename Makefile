@@ -13,7 +13,8 @@ PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./tap-quickbooks -e ./target-qui
 MELTANO_VENV ?= .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 MELTANO_STAMP := $(MELTANO_VENV)/.installed-$(shell cat requirements-meltano.txt | cksum | cut -d' ' -f1)
-PLUGINS_STAMP := .meltano/.plugins-installed-$(shell cat meltano.yml qbo-client/pyproject.toml tap-quickbooks/pyproject.toml target-quickbooks/pyproject.toml | cksum | cut -d' ' -f1)
+PLUGIN_FILES := meltano.yml qbo-client/pyproject.toml tap-quickbooks/pyproject.toml target-quickbooks/pyproject.toml tools/target-duckdb-csv-fix/pyproject.toml
+PLUGINS_STAMP := .meltano/.plugins-installed-$(shell cat $(PLUGIN_FILES) | cksum | cut -d' ' -f1)
 export MELTANO_CLI_DISABLE_VERSION_CHECK := 1
 # The tests run meltano from here (and fail, not skip, when it is missing).
 export QBO_MELTANO_BIN := $(abspath $(MELTANO))
@@ -43,7 +44,7 @@ $(MELTANO_STAMP): requirements-meltano.txt
 	rm -f $(MELTANO_VENV)/.installed-*
 	touch $@
 
-$(PLUGINS_STAMP): $(MELTANO_STAMP) meltano.yml
+$(PLUGINS_STAMP): $(MELTANO_STAMP) $(PLUGIN_FILES)
 	$(MELTANO) install
 	rm -f .meltano/.plugins-installed-*
 	touch $@

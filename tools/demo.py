@@ -151,7 +151,7 @@ def dev_pipeline(url: str, creds: dict[str, str], db: Path) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         print_tables(con, since=first)
         code = print_trial_balance(con)
-    print(f"\nthe data stays in {rel(db)} (DuckDB 1.0, schema main, a table per stream), e.g.")
+    print(f"\nthe data stays in {rel(db)} (DuckDB 1.4, schema main, a table per stream), e.g.")
     explore = f"con = duckdb.connect('{rel(db)}'); con.sql('FROM invoice').show()"
     print(f'.venv/bin/python -c "import duckdb; {explore}"')
     return code
