@@ -171,6 +171,24 @@ def one(sandbox: RunningSandbox, query: str) -> dict[str, Any]:
     return dict(rows[0])
 
 
+def recent_transaction(sandbox: RunningSandbox, since: str) -> tuple[str, dict[str, Any]]:
+    """The latest expense (else journal entry, bill, deposit) dated on or after ``since``."""
+    api = sandbox.session()
+    for kind in ("Purchase", "JournalEntry", "Bill", "Deposit"):
+        answer = api.get(
+            f"{sandbox.company_url}/query",
+            params={
+                "query": f"SELECT * FROM {kind} WHERE TxnDate >= '{since}' ORDERBY TxnDate DESC MAXRESULTS 1"
+            },
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        rows = answer.json()["QueryResponse"].get(kind)
+        if rows:
+            return kind, dict(rows[0])
+    raise AssertionError(f"the sample company has no transaction dated {since} or later")
+
+
 def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: RunningSandbox) -> None:
     p, sandbox = pipeline, qbo_sandbox
 
@@ -212,17 +230,15 @@ def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: 
     (since,) = p.query(
         "SELECT DISTINCT period_start FROM main.trialbalance ORDER BY 1 DESC LIMIT 1 OFFSET 1"
     )[0]
-    purchase = one(
-        sandbox, f"SELECT * FROM Purchase WHERE TxnDate >= '{since}' ORDERBY TxnDate DESC MAXRESULTS 1"
-    )
-    write(sandbox, "Purchase", {"Id": purchase["Id"], "SyncToken": purchase["SyncToken"]}, operation="delete")
+    kind, txn = recent_transaction(sandbox, since)
+    write(sandbox, kind, {"Id": txn["Id"], "SyncToken": txn["SyncToken"]}, operation="delete")
 
     # run 2: resumes from the saved state, so only the changes move
     log = p.run("run", *PLUGINS)
     assert "No state was found" not in log
     moved = batched_after(p, first_batch)
     report_rows = moved.pop("trialbalance")
-    assert moved == {"invoice": 1, "customer": 1, "purchase": 1}
+    assert moved == {"invoice": 1, "customer": 1, kind.lower(): 1}
     # the report: the open period and the one before it are read again (report_lookback_periods: 1)
     last_two = p.query(
         "SELECT count(*) FROM main.trialbalance WHERE period_start IN "
@@ -231,16 +247,17 @@ def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: 
     assert report_rows == last_two
 
     after = sandbox_counts(sandbox)
-    assert after["purchase"] == expected["purchase"] - 1
+    assert after[kind.lower()] == expected[kind.lower()] - 1
     assert duckdb_counts(p) == after
     assert p.query("SELECT privatenote FROM main.invoice WHERE id = ?", [invoice["Id"]]) == [(note,)]
     (phone,) = p.query("SELECT primaryphone FROM main.customer WHERE id = ?", [customer["Id"]])[0]
     assert json.loads(phone) == {"FreeFormNumber": "(415) 555-0199"}
-    deleted = p.query("SELECT id, _sdc_deleted_at FROM main.purchase WHERE _sdc_deleted_at IS NOT NULL")
-    assert [row[0] for row in deleted] == [purchase["Id"]]
-    assert datetime.fromisoformat(deleted[0][1]) >= datetime.fromisoformat(
-        purchase["MetaData"]["LastUpdatedTime"]
+    deleted = p.query(
+        f"SELECT id, _sdc_deleted_at FROM main.{kind.lower()} WHERE _sdc_deleted_at IS NOT NULL"
     )
+    assert [row[0] for row in deleted] == [txn["Id"]]
+    assert datetime.fromisoformat(deleted[0][1]) >= datetime.fromisoformat(txn["MetaData"]["LastUpdatedTime"])
+    assert sum(p.query(f"SELECT count(_sdc_deleted_at) FROM main.{t}")[0][0] for t in tables(p)) == 1
     check_trial_balance(p, sandbox)
 
 
