@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +158,7 @@ def dev_pipeline(url: str, creds: dict[str, str], db: Path) -> int:
 
 
 def change_company(url: str, creds: dict[str, str]) -> list[str]:
-    """Update an invoice and a customer, delete this month's latest expense (a Purchase)."""
+    """Update an invoice and a customer, delete the latest expense (a Purchase)."""
     sys_dir = Path(os.environ.get("MELTANO_SYS_DIR_ROOT") or REPO_ROOT / ".meltano")
     client = QBOClient.from_config(
         {
@@ -189,9 +189,10 @@ def change_company(url: str, creds: dict[str, str]) -> list[str]:
         )
         done.append(f"Customer {customer['Id']} ({customer['DisplayName']}): PrimaryPhone = {phone}")
 
-        month = date.today().replace(day=1).isoformat()
+        # dated in the open month or the one before: periods the next run reads again
+        since = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
         purchases = client.query_rows(
-            f"SELECT * FROM Purchase WHERE TxnDate >= '{month}' ORDERBY TxnDate DESC, Id DESC MAXRESULTS 1"
+            f"SELECT * FROM Purchase WHERE TxnDate >= '{since}' ORDERBY TxnDate DESC, Id DESC MAXRESULTS 1"
         ) or client.query_rows("SELECT * FROM Purchase ORDERBY TxnDate DESC, Id DESC MAXRESULTS 1")
         purchase = purchases[0]
         client.delete("Purchase", purchase["Id"], purchase["SyncToken"])
