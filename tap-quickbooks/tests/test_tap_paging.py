@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from qbo_client import catalog
+from qbo_client.client import QBOClient
 from qbo_sandbox.config import RealismConfig, SandboxConfig
 from qbo_sandbox.testing import RunningSandbox
 from tap_harness import Api, Run, run_tap, sandbox_rows, selected_catalog, tap_config
+from tap_quickbooks.paging import PageScheduler, Window
+from tap_quickbooks.queries import ObjectQuery, format_utc, next_second, to_utc_text
 
 
 @pytest.fixture
@@ -128,3 +135,44 @@ def test_more_rows_in_one_second_than_a_page_are_all_read_while_they_change(
     assert_nothing_lost(qbo_sandbox, config, ["Customer"], run, writer)
     untouched = set(imported) - {i for _, i in writer.updated}
     assert untouched <= set(run.ids("Customer"))
+
+
+def _with_utc_stamp(row: dict[str, Any]) -> dict[str, Any]:
+    row["LastUpdatedTime"] = to_utc_text(row["MetaData"]["LastUpdatedTime"])
+    return row
+
+
+def test_record_read_then_updated_in_the_runs_last_second_is_not_read_again(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The one place an update during a run can move a record to inside the run's range is the
+    run's last second (the one it started in). The scheduler pages a stream up to the end of the
+    current second, one worker so that it reads oldest first; a record of its first page is
+    updated while that second lasts. The run reads it once, and every other record once."""
+    config = tap_config(qbo_sandbox, tmp_path, page_size=5, max_in_flight=1)
+    client = QBOClient.from_config(config)
+    api = Api(qbo_sandbox)
+    query = ObjectQuery.for_spec(catalog.get("Invoice"))
+    try:
+        for _attempt in range(10):
+            time.sleep(1 - time.time() % 1)  # start at the beginning of a second
+            second = format_utc(datetime.now(timezone.utc))
+            before = sandbox_rows(qbo_sandbox, "Invoice", before=second)
+            scheduler = PageScheduler(client, workers=1, page_size=5)
+            job = scheduler.job("Invoice", 0, _with_utc_stamp, Window(query, None, next_second(second), 5))
+            pages = scheduler.pages(job)
+            first = next(pages)
+            moved = first[0]["Id"]
+            stamp = api.touch("Invoice", moved, PrivateNote="updated while the run reads")["MetaData"]
+            rest = [row for page in pages for row in page]
+            if to_utc_text(stamp["LastUpdatedTime"]) != second:
+                continue  # the update came after that second: the case was not made, try again
+            ids = [row["Id"] for row in first + rest]
+            twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+            assert not twice, f"read twice in one run: {twice}"
+            assert set(before) == set(ids), f"lost: {set(before) - set(ids)}"
+            return
+        pytest.fail("could not update a record within the second the run started in (machine too slow)")
+    finally:
+        api.close()
+        client.close()

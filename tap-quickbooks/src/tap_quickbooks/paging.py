@@ -17,6 +17,16 @@ window behind its cursor, because nothing is stamped with a past time (only the 
 can gain rows, and the next run reads that second again). Window bounds are whole seconds, so all
 rows of one second are in one window.
 
+Why this never reads a record twice: the run's last second, ``[hi - 1 s, hi)``, is the one place
+an update made during the run can move a record to inside the run's range. A record read at its
+old time and then updated in that second would be read again there if that second were read
+after the update. So each stream reads its last second first (its *head*), and no other window
+of the stream reads a row until the head is complete (a ``COUNT(*)`` may run meanwhile). A record
+updated before the head's read is read once, by the head, at its new time (its old time is gone
+by the time the other windows read); one updated after it is read at most once, at its old time,
+and the next run reads its new version. The run's first page of each stream (the change feed's
+batch) comes before the head: the stream drops a head row whose Id that page held.
+
 Rows of one second that fill a whole page cannot be passed by a time keyset; they are read with
 ``WHERE <that second> ORDERBY Id STARTPOSITION n``. Offsets are safe there because rows can leave
 a past second (an update stamps them later) but never join it, and a row leaving can only make a
@@ -209,6 +219,16 @@ class Window:
         self.hi = middle
         return later
 
+    def split_last_second(self) -> Window:
+        """The window of this window's last second (``self`` when that is all it covers); ``self``
+        keeps what comes before."""
+        last = add_seconds(self.hi, -1)
+        if self.done or (self.lo is not None and self.lo >= last):
+            return self
+        head = Window(self.query, last, self.hi, self.page_size)
+        self.hi = last
+        return head
+
     def cut(self, parts: int) -> list[Window]:
         """This window and ``parts - 1`` more over equal stretches of time of what is left."""
         start = self._unread_from()
@@ -238,6 +258,11 @@ class Planner:
         self.done = False
         self.density = 0.0
 
+    @property
+    def reads_rows(self) -> bool:
+        """Whether the next request reads rows (the first page) rather than counts them."""
+        return self.window.cursor is None
+
     def request(self) -> Request:
         if self.window.cursor is None:
             return self.window.request()
@@ -255,19 +280,24 @@ class Planner:
         span = max(1, seconds_between(start, self.window.hi))
         self.density = total / span
         pages = math.ceil(total / self.window.page_size)
-        # Half-full windows would cost a request each for little; idle workers split later.
-        parts = max(1, min(self.workers, math.ceil(pages / 2)))
+        # A page's worth per window, up to one window per worker: a stream of a few pages is read
+        # in one round trip; larger ones are split again when workers run out of windows.
+        parts = max(1, min(self.workers, pages))
         return [], list(self.window.cut(parts))
 
 
 class StreamJob:
     """Everything the workers do for one stream, and the pages waiting for its consumer."""
 
-    def __init__(self, name: str, rank: int, prepare: Prepare, units: list[Unit]) -> None:
+    def __init__(
+        self, name: str, rank: int, prepare: Prepare, units: list[Unit], head: Window | None = None
+    ) -> None:
         self.name = name
         self.rank = rank
         self.prepare = prepare
         self.units = units
+        #: The run's last second, read before any other row of the stream (see the module's docstring).
+        self.head = head
         self.pages: deque[list[Row]] = deque()
         self.busy = 0
         self.error: BaseException | None = None
@@ -283,13 +313,24 @@ class StreamJob:
     def windows(self) -> list[Window]:
         return [u for u in self.units if isinstance(u, Window)]
 
+    @property
+    def head_done(self) -> bool:
+        return self.head is None or self.head.done
+
+    def may_start(self, unit: Unit) -> bool:
+        """Whether ``unit`` may send its next request now: until the head is complete, only the
+        head reads rows (a count may go ahead)."""
+        if self.head_done or unit is self.head:
+            return True
+        return isinstance(unit, Planner) and not unit.reads_rows
+
 
 class PageScheduler:
     """Worker threads that advance the stream jobs, the one being emitted first.
 
     Workers are started when there is work and end when there is none, so nothing lingers after
-    a run. Memory is bounded: the stream being fetched first may hold ``2 * workers`` pages
-    (buffered or in flight), all later streams together ``workers``.
+    a run. Memory is bounded: the stream being fetched first may hold ``workers`` pages
+    (waiting or in flight), all later streams together as many.
     """
 
     def __init__(self, client: QBOClient, workers: int, page_size: int) -> None:
@@ -302,7 +343,11 @@ class PageScheduler:
 
     def job(self, name: str, rank: int, prepare: Prepare, window: Window) -> StreamJob:
         """Start paging a stream's range (counted and cut into windows first)."""
-        job = StreamJob(name, rank, prepare, [Planner(window, self.workers)])
+        head = window.split_last_second()
+        units: list[Unit] = [head] if not head.done else []
+        if head is not window:
+            units.append(Planner(window, self.workers))
+        job = StreamJob(name, rank, prepare, units, head if units else None)
         with self._cond:
             self._jobs.append(job)
             self._jobs.sort(key=lambda j: j.rank)
@@ -358,29 +403,33 @@ class PageScheduler:
         return next((j for j in live if j.consuming), live[0] if live else None)
 
     def _has_room(self, job: StreamJob, lead: StreamJob | None) -> bool:
+        # A page of 1000 transactions is about 10 MB once parsed: pages waiting or in flight are
+        # capped at ``workers`` for the lead and as many for all later streams together. More
+        # would not be faster: when pages wait, the emitting thread is what limits the run.
         if job is lead:
-            return len(job.pages) + job.busy < 2 * self.workers
+            return len(job.pages) + job.busy < self.workers
         ahead = sum(len(j.pages) + j.busy for j in self._jobs if j is not lead)
         return ahead < self.workers
 
     def _pick(self) -> tuple[StreamJob, Unit] | None:
+        """The next request: streams in the order they are emitted; within a stream, a window
+        waiting for its next page, else a split of the window with the most rows left (when
+        that is worth a request: its second half holds at least a page)."""
         lead = self._lead()
-        open_jobs = [j for j in self._jobs if not j.closed and j.error is None and self._has_room(j, lead)]
-        for job in open_jobs:
-            for unit in job.units:
-                if not unit.busy and not unit.done:
-                    return job, unit
-        # Every window is in flight: split the one with the most rows left, if worth a request.
-        for job in open_jobs:
-            windows = job.windows()
-            if not windows:
+        for job in self._jobs:
+            if job.closed or job.error is not None or not self._has_room(job, lead):
                 continue
-            widest = max(windows, key=lambda w: w.rows_left(job.density))
-            if widest.rows_left(job.density) >= 2 * self.page_size:
-                later = widest.split()
-                if later is not None:
-                    job.units.append(later)
-                    return job, later
+            for unit in job.units:
+                if not unit.busy and not unit.done and job.may_start(unit):
+                    return job, unit
+            windows = job.windows()
+            if windows and job.head_done:
+                widest = max(windows, key=lambda w: w.rows_left(job.density))
+                if widest.rows_left(job.density) >= 2 * self.page_size:
+                    later = widest.split()
+                    if later is not None:
+                        job.units.append(later)
+                        return job, later
         return None
 
     def _work(self) -> None:
@@ -433,5 +482,5 @@ class PageScheduler:
             with contextlib.suppress(ValueError):
                 job.units.remove(unit)
         job.units.extend(u for u in more if not u.done)
-        if more:
-            self._start_workers()
+        # New windows, or a head that completed and let the stream's other windows go.
+        self._start_workers()

@@ -190,21 +190,26 @@ class ObjectStream(Stream):
         self._warn_about_deletes(fetched)
         reconcile = self.reconcile
         read: list[Row] = []  # rows whose Ids the reconciliation needs
+        # Ids emitted from the feed's first page. The paging that follows reads the run's last
+        # second first: a row there with one of these Ids was updated after that page read it
+        # (a second version in one run); the next run reads it, from its bookmark.
+        early: set[str] = set()
         for row in fetched.rows:
             if reconcile:
                 read.append(row)
             if start is None or row[REPLICATION_KEY] >= start:
+                early.add(row["Id"])
                 yield row
         if fetched.job is not None:
             try:
                 for page in self.qbo.scheduler.pages(fetched.job):
                     if reconcile:
                         read.extend(page)
-                    if start is None:
+                    if start is None and not early:
                         yield from page
                     else:
                         for row in page:
-                            if row[REPLICATION_KEY] >= start:
+                            if (start is None or row[REPLICATION_KEY] >= start) and row["Id"] not in early:
                                 yield row
             except GeneratorExit:
                 raise
