@@ -19,7 +19,7 @@ export MELTANO_CLI_DISABLE_VERSION_CHECK := 1
 # The tests run meltano from here (and fail, not skip, when it is missing).
 export QBO_MELTANO_BIN := $(abspath $(MELTANO))
 
-.PHONY: demo test install install-meltano lint typecheck pytest bench schemas clean
+.PHONY: demo test install install-meltano lint typecheck pytest bench schemas docs clean
 
 demo: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python tools/demo.py
@@ -61,6 +61,10 @@ pytest: $(STAMP) $(PLUGINS_STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python tools/generate_schemas.py
+
+# The settings and object tables in the READMEs and the Meltano Hub files (tests/test_docs.py checks them).
+docs: $(STAMP)
+	$(BIN)/python tools/generate_docs.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
