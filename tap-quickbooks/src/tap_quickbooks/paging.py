@@ -330,7 +330,7 @@ class PageScheduler:
 
     Workers are started when there is work and end when there is none, so nothing lingers after
     a run. Memory is bounded: the stream being fetched first may hold ``workers`` pages
-    (waiting or in flight), all later streams together as many.
+    (waiting or in flight), all later streams together ``3 * workers`` (see :meth:`_has_room`).
     """
 
     def __init__(self, client: QBOClient, workers: int, page_size: int) -> None:
@@ -403,13 +403,23 @@ class PageScheduler:
         return next((j for j in live if j.consuming), live[0] if live else None)
 
     def _has_room(self, job: StreamJob, lead: StreamJob | None) -> bool:
-        # A page of 1000 transactions is about 10 MB once parsed: pages waiting or in flight are
-        # capped at ``workers`` for the lead and as many for all later streams together. More
-        # would not be faster: when pages wait, the emitting thread is what limits the run.
+        # Pages waiting or in flight (a page of 1000 transactions is a few MB once parsed) are
+        # capped: ``workers`` for the lead; for later streams, ``2 * workers`` for a stream and
+        # the ones before it together, ``3 * workers`` for all. Later streams' pages wait until
+        # the lead is emitted, so they need room for a page time's worth of fetching at full
+        # concurrency (the lead's last windows take that long); counting only the streams up to
+        # this one keeps pages fetched early for the last streams (whose jobs may start first)
+        # from holding up the next ones.
         if job is lead:
             return len(job.pages) + job.busy < self.workers
-        ahead = sum(len(j.pages) + j.busy for j in self._jobs if j is not lead)
-        return ahead < self.workers
+        nearer = ahead = 0
+        for other in self._jobs:
+            if other is not lead:
+                held = len(other.pages) + other.busy
+                ahead += held
+                if other.rank <= job.rank:
+                    nearer += held
+        return nearer < 2 * self.workers and ahead < 3 * self.workers
 
     def _pick(self) -> tuple[StreamJob, Unit] | None:
         """The next request: streams in the order they are emitted; within a stream, a window
