@@ -210,7 +210,22 @@ def test_no_secret_in_any_output_of_the_tap_and_the_target_at_debug(
     )
     assert typed.returncode != 0
     assert "config['client_secret']" in typed.stderr
-    for name, result in (("bogus", bogus), ("wrong", wrong), ("typed", typed)):
+    typed_target = run(
+        [
+            target,
+            "--config",
+            write(tmp_path / "typed-target.json", {**target_settings, "client_secret": typed_secret}),
+        ],
+        stdin=lines(new_business("Typed", 1, 0)),
+    )
+    assert typed_target.returncode != 0
+    assert "config['client_secret']" in typed_target.stderr
+    for name, result in (
+        ("bogus", bogus),
+        ("wrong", wrong),
+        ("typed", typed),
+        ("typed target", typed_target),
+    ):
         outputs[f"{name} stdout"], outputs[f"{name} stderr"] = result.stdout, result.stderr
 
     # Every token the sandbox holds a digest of was collected; and there were many.
