@@ -12,6 +12,7 @@ which is the source of truth once it exists.
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from qbo_client import authorize, catalog, redact
 from qbo_client.client import QBOClient
 from qbo_client.config import DEFAULT_MINOR_VERSION
+from qbo_client.errors import QBOError
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
@@ -141,6 +143,17 @@ class TapQuickBooks(Tap):
         # After the SDK set up logging (under the CLI, before the tap is built): the filter must
         # sit on the handlers that exist, and registering the values is what makes them masked.
         redact.protect(*(str(self.config.get(key) or "") for key in SECRET_SETTINGS))
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        """Run; a fault QuickBooks keeps answering after the retries (a dead refresh token, a
+        refused query) stops the run with one clear line on stderr and exit status 2, not a
+        traceback: the message already names the fault code and what to do."""
+        try:
+            super().invoke(*args, **kwargs)
+        except QBOError as exc:
+            cls.logger.error("tap-quickbooks stopped: %s", exc)
+            sys.exit(2)
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's validation, with the secrets masked first: its errors quote the values they
