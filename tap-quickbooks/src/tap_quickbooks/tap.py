@@ -49,7 +49,13 @@ class TapQuickBooks(Tap):
         th.Property(
             "client_id", th.StringType, required=True, secret=True, description="OAuth app's client id"
         ),
-        th.Property("client_secret", th.StringType, required=True, secret=True),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="OAuth app's client secret",
+        ),
         th.Property(
             "refresh_token",
             th.StringType,
@@ -75,7 +81,12 @@ class TapQuickBooks(Tap):
             th.StringType,
             description="The token store file (default: one per app and company under ~/.local/state)",
         ),
-        th.Property("minor_version", th.IntegerType(minimum=1), default=DEFAULT_MINOR_VERSION),
+        th.Property(
+            "minor_version",
+            th.IntegerType(minimum=1),
+            default=DEFAULT_MINOR_VERSION,
+            description="The API minor version sent with every request",
+        ),
         th.Property(
             "page_size",
             th.IntegerType(minimum=1, maximum=MAX_PAGE),
@@ -88,7 +99,12 @@ class TapQuickBooks(Tap):
             default=10,
             description="Requests at the same time (QBO allows 10 per company)",
         ),
-        th.Property("requests_per_minute", th.IntegerType(minimum=1), default=500),
+        th.Property(
+            "requests_per_minute",
+            th.IntegerType(minimum=1),
+            default=500,
+            description="Requests per minute the tap allows itself (QuickBooks' limit per company is 500)",
+        ),
         th.Property(
             "rate_limit_window_seconds",
             th.NumberType(exclusive_minimum=0),
@@ -98,9 +114,14 @@ class TapQuickBooks(Tap):
                 "time_scale changes it"
             ),
         ),
-        th.Property("user_agent", th.StringType),
+        th.Property("user_agent", th.StringType, description="User-Agent header sent with every request"),
         th.Property("timeout", th.NumberType(minimum=0), default=120.0, description="Seconds per request"),
-        th.Property("max_retries", th.IntegerType(minimum=0), default=8),
+        th.Property(
+            "max_retries",
+            th.IntegerType(minimum=0),
+            default=8,
+            description="Retries of a request answered 429, 5xx or not at all, before the run stops",
+        ),
         th.Property(
             "stream_filters",
             th.ObjectType(additional_properties=th.StringType),

@@ -168,7 +168,7 @@ class TargetQuickBooks(Target):
         th.Property(
             "batch_per_minute", th.IntegerType, description="Batch requests per minute; QBO allows 40."
         ),
-        th.Property("user_agent", th.StringType),
+        th.Property("user_agent", th.StringType, description="User-Agent header sent with every request."),
         th.Property(
             "timeout", th.NumberType, description="Seconds before a request is abandoned and retried."
         ),
