@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 MASK = "****"
 LOGGERS = ("qbo_client", "tap_quickbooks", "target_quickbooks", "urllib3", "singer_sdk")
@@ -45,6 +47,9 @@ class SecretFilter(logging.Filter):
 
 SECRETS = SecretFilter()
 
+#: The settings of the tap and the target that hold secrets.
+SECRET_SETTINGS = ("client_secret", "refresh_token")
+
 
 def protect(*values: str | None) -> None:
     """Register secret values and make sure every relevant logger and handler filters them."""
@@ -56,3 +61,8 @@ def protect(*values: str | None) -> None:
         for handler in logger.handlers:
             if SECRETS not in handler.filters:
                 handler.addFilter(SECRETS)
+
+
+def protect_settings(settings: Mapping[str, Any]) -> None:
+    """Mask the secrets among a plugin's settings (whatever their type: a bad config is logged too)."""
+    protect(*(str(settings.get(key) or "") for key in SECRET_SETTINGS))

@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
     from .changes import Fetched
 
-SECRET_SETTINGS = ("client_secret", "refresh_token")
-
 
 class TapQuickBooks(Tap):
     """Singer tap for QuickBooks Online: every object of the catalog, and reports."""
@@ -163,7 +161,7 @@ class TapQuickBooks(Tap):
         super().__init__(*args, **kwargs)
         # After the SDK set up logging (under the CLI, before the tap is built): the filter must
         # sit on the handlers that exist, and registering the values is what makes them masked.
-        redact.protect(*(str(self.config.get(key) or "") for key in SECRET_SETTINGS))
+        redact.protect_settings(self.config)
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
@@ -179,7 +177,7 @@ class TapQuickBooks(Tap):
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's validation, with the secrets masked first: its errors quote the values they
         refuse (``98765 is not of type 'string' in config['client_secret']``), and the CLI logs them."""
-        redact.protect(*(str(self._config.get(key) or "") for key in SECRET_SETTINGS))
+        redact.protect_settings(self._config)
         return super()._validate_config(raise_errors=raise_errors)
 
     def discover_streams(self) -> list[Stream]:

@@ -47,9 +47,6 @@ _CLIENT_SETTINGS = (
 )
 
 
-SECRET_SETTINGS = ("client_secret", "refresh_token")
-
-
 class InputError(InvalidInputLine):
     """A line of the input that is not a Singer message the target can use: the run stops there,
     before writing anything received after the last state (a re-run from that state loses nothing)."""
@@ -233,12 +230,12 @@ class TargetQuickBooks(Target):
         """The SDK's validation, with the secrets masked first: its errors quote the values they
         refuse (``98765 is not of type 'string' in config['client_secret']``), and the CLI logs them.
         ``__init__`` runs it inside ``super().__init__()``, before the masking there could."""
-        redact.protect(*(str(self._config.get(key) or "") for key in SECRET_SETTINGS))
+        redact.protect_settings(self._config)
         return super()._validate_config(raise_errors=raise_errors)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        redact.protect(*(str(self.config.get(k) or "") for k in SECRET_SETTINGS))
+        redact.protect_settings(self.config)
         check_explicit(self.config.get("stream_maps_to_objects"))
         batch_size = int(self.config.get("batch_size") or 30)
         if not 1 <= batch_size <= 30:
