@@ -14,7 +14,7 @@ from typing import Any
 from qbo_client import catalog
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -91,6 +91,10 @@ class Sandbox:
             status, text, rows = await run_in_threadpool(self._counted, request, realm, body)
         except QBOFault as answered:
             status, text, rows = answered.status, dumps(answered.body()), 0
+        except ClientDisconnect:
+            # The client went away while sending its body: nothing was done, nobody to answer.
+            log.info("client disconnected during %s %s", request.method, request.url.path)
+            return Response(status_code=499)
         except Exception:  # never let a bad request take the server down
             log.exception("unexpected error on %s %s", request.method, request.url.path)
             crash = faults.system_fault()
