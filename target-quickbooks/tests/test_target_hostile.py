@@ -79,7 +79,8 @@ DEFECTS = {
 def hostile_customer(draw: st.DrawFn, prefix: str) -> tuple[str, dict[str, Any]]:
     """A Customer record (its DisplayName starts with ``prefix``) and its defect."""
     defect = draw(st.sampled_from(sorted(DEFECTS)))
-    name = (prefix + draw(st.one_of(st.sampled_from(NASTY_NAMES), VALID_TEXT))).strip()
+    # Stripped on its own, so that a blank draw cannot eat the space that ends the prefix.
+    name = prefix + (draw(st.one_of(st.sampled_from(NASTY_NAMES), VALID_TEXT)).strip() or "blank")
     body: dict[str, Any] = {"DisplayName": name}
     if draw(st.booleans()):
         body["Notes"] = draw(st.one_of(st.sampled_from(NASTY_NAMES), VALID_TEXT))
