@@ -101,21 +101,36 @@ class ClientConfig:
         }
         if config.get("rate_limit_window_seconds") is not None:  # the plugins' name for it
             kwargs["rate_limit_window"] = float(config["rate_limit_window_seconds"])
-        for key in ("environment", "base_url", "token_url", "user_agent"):
+        for key in _TEXT_SETTINGS:
             if config.get(key):
                 kwargs[key] = str(config[key])
         if config.get("token_store_path"):
             kwargs["token_store_path"] = Path(str(config["token_store_path"]))
-        for key, kind in (
-            ("minor_version", int),
-            ("requests_per_minute", int),
-            ("max_in_flight", int),
-            ("batch_per_minute", int),
-            ("timeout", float),
-            ("max_retries", int),
-            ("max_backoff", float),
-            ("rate_limit_window", float),
-        ):
+        for key, kind in _NUMBER_SETTINGS:
             if config.get(key) is not None:
                 kwargs[key] = kind(config[key])
         return cls(**kwargs)
+
+
+_TEXT_SETTINGS = ("environment", "base_url", "token_url", "user_agent")
+_NUMBER_SETTINGS: tuple[tuple[str, type[int] | type[float]], ...] = (
+    ("minor_version", int),
+    ("requests_per_minute", int),
+    ("max_in_flight", int),
+    ("batch_per_minute", int),
+    ("timeout", float),
+    ("max_retries", int),
+    ("max_backoff", float),
+    ("rate_limit_window", float),
+)
+#: Every plugin setting :meth:`ClientConfig.from_mapping` reads: a plugin hands these to the client.
+CLIENT_SETTINGS = (
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "realm_id",
+    "token_store_path",
+    "rate_limit_window_seconds",
+    *_TEXT_SETTINGS,
+    *(key for key, _ in _NUMBER_SETTINGS),
+)

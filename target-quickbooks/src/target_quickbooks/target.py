@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qbo_client import authorize, redact
-from qbo_client.config import ClientConfig
+from qbo_client.config import CLIENT_SETTINGS, ClientConfig
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RecordsWithoutSchemaException
@@ -26,25 +26,6 @@ from .deadletter import FailFast
 from .mapping import StreamMappingError, check_explicit
 from .sinks import QuickBooksSink
 from .writer import Settings, Writer
-
-_CLIENT_SETTINGS = (
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "realm_id",
-    "environment",
-    "base_url",
-    "token_url",
-    "token_store_path",
-    "minor_version",
-    "requests_per_minute",
-    "max_in_flight",
-    "batch_per_minute",
-    "user_agent",
-    "timeout",
-    "max_retries",
-    "max_backoff",
-)
 
 
 class InputError(InvalidInputLine):
@@ -259,7 +240,7 @@ class TargetQuickBooks(Target):
 
     def _settings(self) -> Settings:
         config = self.config
-        client = {k: config[k] for k in _CLIENT_SETTINGS if config.get(k) is not None}
+        client = {k: config[k] for k in CLIENT_SETTINGS if config.get(k) is not None}
         source = str(config.get("source_realm_id") or "")
         copy_mode = bool(config.get("copy_mode")) or bool(source and source != str(config.get("realm_id")))
         id_map = config.get("id_map_path")
@@ -282,7 +263,6 @@ class TargetQuickBooks(Target):
             id_map_path=id_map_path,
             batch_size=int(config.get("batch_size") or 30),
             spool_dir=Path(str(config["spool_dir"])) if config.get("spool_dir") else None,
-            rate_limit_window=float(config.get("rate_limit_window_seconds") or 60),
         )
 
     def process_endofpipe(self) -> None:

@@ -67,8 +67,6 @@ class Settings:
     id_map_path: Path | None = None
     batch_size: int = 30
     spool_dir: Path | None = None
-    #: The length of QuickBooks' limit window in seconds (60; a sandbox with a time_scale shortens it).
-    rate_limit_window: float = 60.0
 
 
 class Writer:
@@ -112,7 +110,7 @@ class Writer:
                 config.requests_per_minute,
                 config.max_in_flight,
                 config.batch_per_minute,
-                period=self.settings.rate_limit_window * LIMIT_MARGIN,
+                period=config.rate_limit_window * LIMIT_MARGIN,
             )
             self._client = QBOClient(config, limiter=limiter)
             self._client.session.hooks["response"].append(self._remember_tid)
