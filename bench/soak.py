@@ -333,8 +333,7 @@ def target_cycle(template: Path, workdir: Path, fault_rate: float, records: int,
             limits=LimitsConfig(time_scale=TIME_SCALE),
             realism=RealismConfig(fault_rate=rate, fault_kinds=KINDS, slow_seconds=2.5, seed=cycle),
         )
-        running = start_sandbox(config, template=template)
-        try:
+        with start_sandbox(config, template=template) as running:
             side = workdir / f"target-{cycle}-{rate}"
             side.mkdir()
             settings = target_config(running, side, timeout=2.0, max_backoff=1.0, max_retries=10)
@@ -356,8 +355,6 @@ def target_cycle(template: Path, workdir: Path, fault_rate: float, records: int,
             running.sandbox.limits.stats.reset()  # reading back is not the target's work
             companies.append(found)
             FIGURES.differ(sum(n - 1 for n in found.values() if n > 1), f"duplicates at fault rate {rate}")
-        finally:
-            running.server.stop()
     faulty, clean = companies
     FIGURES.records_checked += sum(clean.values())
     FIGURES.differ(sum(((faulty - clean) + (clean - faulty)).values()), "companies differ")

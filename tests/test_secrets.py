@@ -280,8 +280,5 @@ def test_the_sandbox_binds_loopback_only_unless_told() -> None:
         check_host(host, allow_remote=True)
     with pytest.raises(NotLoopback):
         SandboxServer(host="0.0.0.0")  # noqa: S104
-    running = start_sandbox(seed=None)
-    try:
+    with start_sandbox(seed=None) as running:
         assert running.url.startswith("http://127.0.0.1:")
-    finally:
-        running.server.stop()

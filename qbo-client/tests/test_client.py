@@ -147,8 +147,7 @@ def short_lived_tokens() -> SandboxConfig:
 def test_expired_access_token_mid_run_is_refreshed_once(
     short_lived_tokens: SandboxConfig, store_path: Path
 ) -> None:
-    running = start_sandbox(short_lived_tokens)
-    try:
+    with start_sandbox(short_lived_tokens) as running:
         client = QBOClient(make_config(running, store_path))
         assert client.count("Invoice") > 0
         # The client believes its token is good for an hour; the server expired it after a second.
@@ -158,21 +157,17 @@ def test_expired_access_token_mid_run_is_refreshed_once(
         time.sleep(1.2)
         assert client.count("Invoice") > 0
         assert client.tokens.refreshes == 2
-    finally:
-        running.server.stop()
 
 
 @pytest.mark.parametrize("kind", ["500", "503", "429", "429-no-retry-after", "drop"])
 def test_reads_retry_through_injected_faults_and_answer_like_a_clean_run(kind: str, store_path: Path) -> None:
-    clean = start_sandbox()
-    try:
+    with start_sandbox() as clean:
         expected = QBOClient(make_config(clean, store_path.with_name("clean.json"))).query_rows(
             "SELECT * FROM Customer ORDERBY Id MAXRESULTS 1000"
         )
-    finally:
-        clean.server.stop()
-    faulty = start_sandbox(SandboxConfig(realism=RealismConfig(fault_rate=0.5, fault_kinds=(kind,), seed=3)))
-    try:
+    with start_sandbox(
+        SandboxConfig(realism=RealismConfig(fault_rate=0.5, fault_kinds=(kind,), seed=3))
+    ) as faulty:
         client = QBOClient(make_config(faulty, store_path, max_retries=20))
         rows = [
             client.query_rows(f"SELECT * FROM Customer ORDERBY Id STARTPOSITION {n} MAXRESULTS 10")
@@ -180,20 +175,17 @@ def test_reads_retry_through_injected_faults_and_answer_like_a_clean_run(kind: s
         ]
         assert [r["Id"] for page in rows for r in page] == [r["Id"] for r in expected]
         assert client.stats.retries > 0
-    finally:
-        faulty.server.stop()
 
 
 def test_a_write_without_requestid_is_not_retried_after_a_server_error(store_path: Path) -> None:
-    faulty = start_sandbox(SandboxConfig(realism=RealismConfig(fault_rate=1.0, fault_kinds=("500",), seed=1)))
-    try:
+    with start_sandbox(
+        SandboxConfig(realism=RealismConfig(fault_rate=1.0, fault_kinds=("500",), seed=1))
+    ) as faulty:
         client = QBOClient(make_config(faulty, store_path))
         client.tokens.access_token()
         with pytest.raises(TransientError):
             client.create("Customer", {"DisplayName": "Maybe Written"})
         assert client.stats.requests == 1
-    finally:
-        faulty.server.stop()
 
 
 def test_faults_are_typed_and_carry_code_element_and_intuit_tid(client: QBOClient) -> None:

@@ -105,8 +105,7 @@ def test_unknown_report_and_bad_dates_get_faults(api: Api) -> None:
 
 @pytest.mark.parametrize("seed", [2, 3, 5])
 def test_every_seeded_company_has_a_balanced_trial_balance(seed: int) -> None:
-    running = start_sandbox(seed=seed, size=300)
-    try:
+    with start_sandbox(seed=seed, size=300) as running:
         api = Api(running)
         for method in ("Accrual", "Cash"):
             report = api.get(
@@ -118,5 +117,3 @@ def test_every_seeded_company_has_a_balanced_trial_balance(seed: int) -> None:
             debit, credit = _totals(report)
             assert debit > 0
             assert round(debit, 2) == round(credit, 2), (seed, method)
-    finally:
-        running.server.stop()

@@ -31,8 +31,7 @@ def test_full_sync_of_a_larger_company_at_the_limits_is_hardly_ever_throttled_an
     config = SandboxConfig(
         limits=LimitsConfig(time_scale=TIME_SCALE), realism=RealismConfig(latency_per_request=0.02)
     )
-    running = start_sandbox(config, size=SIZE)
-    try:
+    with start_sandbox(config, size=SIZE) as running:
         settings = tap_config(
             running, tmp_path, page_size=10, max_in_flight=10, rate_limit_window_seconds=60 / TIME_SCALE
         )
@@ -49,5 +48,3 @@ def test_full_sync_of_a_larger_company_at_the_limits_is_hardly_ever_throttled_an
             expected = sandbox_rows(running, name, before=run.upper_bound)
             assert set(expected) <= set(counts), f"{name}: {len(set(expected) - set(counts))} missing"
         assert sum(len(rows) for rows in run.records.values()) > SIZE
-    finally:
-        running.server.stop()

@@ -54,11 +54,8 @@ def qbo_sandbox_config() -> SandboxConfig:
 @pytest.fixture
 def clean_sandbox(qbo_sandbox_config: SandboxConfig, qbo_sample_company_db: Path) -> Iterator[RunningSandbox]:
     """A second copy of the sample company, for the run that is never killed."""
-    running = start_sandbox(qbo_sandbox_config, template=qbo_sample_company_db)
-    try:
+    with start_sandbox(qbo_sandbox_config, template=qbo_sample_company_db) as running:
         yield running
-    finally:
-        running.server.stop()
 
 
 def mixed_input(company: QBOClient) -> list[Message]:

@@ -39,8 +39,5 @@ def qbo_sandbox(qbo_sandbox_config: SandboxConfig, qbo_sample_company_db: Path) 
     """A running sandbox with its own copy of the sample company and credentials for it."""
     from .testing import start_sandbox
 
-    running = start_sandbox(qbo_sandbox_config, template=qbo_sample_company_db)
-    try:
+    with start_sandbox(qbo_sandbox_config, template=qbo_sample_company_db) as running:
         yield running
-    finally:
-        running.server.stop()

@@ -77,6 +77,12 @@ class RunningSandbox:
     server: SandboxServer
     credentials: Credentials
 
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
     @property
     def sandbox(self) -> Sandbox:
         return self.server.sandbox
