@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt */pyproject.toml | cksum | cut -d' ' -f1)
-PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./tap-quickbooks -e ./target-quickbooks
+PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./qbd-client -e ./qbd-bridge -e ./qbd-sandbox -e ./tap-quickbooks -e ./target-quickbooks
 
 # Meltano has a virtualenv of its own (its dependencies stay apart from singer-sdk's); `meltano
 # install` puts each plugin into its own virtualenv under .meltano. The second stamp changes when
@@ -30,7 +30,7 @@ install: $(STAMP) $(PLUGINS_STAMP)
 
 install-meltano: $(PLUGINS_STAMP)
 
-$(STAMP): requirements-dev.txt qbo-client/pyproject.toml qbo-sandbox/pyproject.toml
+$(STAMP): requirements-dev.txt */pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(PACKAGES) -r requirements-dev.txt
@@ -54,13 +54,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy qbo-client/src qbo-sandbox/src tap-quickbooks/src target-quickbooks/src
+	$(BIN)/mypy qbo-client/src qbo-sandbox/src qbd-client/src qbd-bridge/src qbd-sandbox/src tap-quickbooks/src target-quickbooks/src
 
 pytest: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15 --hypothesis-seed=0
 
 schemas: $(STAMP)
 	$(BIN)/python tools/generate_schemas.py
+	$(BIN)/python tools/generate_qbd_schemas.py
 
 # The settings and object tables in the READMEs and the Meltano Hub files (tests/test_docs.py checks them).
 docs: $(STAMP)

@@ -36,3 +36,13 @@ def fixtures_dir() -> Path:
 
 def xsd_dir() -> Path:
     return shared_dir() / "reference" / "qbo-xsd"
+
+
+def qbd_fixtures_dir() -> Path:
+    """Recorded QuickBooks Desktop traffic (``recorded/`` responses, ``requests/``)."""
+    return shared_dir() / "fixtures" / "qbd"
+
+
+def qbxml_fields_path() -> Path:
+    """The facts extracted from Intuit's qbXML 13.0 schema: element names, types, order."""
+    return shared_dir() / "reference" / "qbxml-fields.json"

@@ -1,0 +1,1 @@
+"""The service the QuickBooks Web Connector calls, with a durable queue and an API for the plugins."""
