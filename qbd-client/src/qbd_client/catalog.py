@@ -38,7 +38,8 @@ class ObjectSpec:
     del_type: str = ""
     #: Can be voided with ``TxnVoidRq``.
     void: bool = False
-    #: The field that names the object to a person, used to find it before an Add.
+    #: The field that names the object to a person, used to find it before an Add (FullName for
+    #: hierarchical lists, Name for flat ones: either is found with the query's FullName filter).
     natural_key: str = ""
     #: ``FullName`` is ``Parent:Child`` and the Ret has ``ParentRef`` and ``Sublevel``.
     hierarchical: bool = False
@@ -102,15 +103,15 @@ def _list(
     iterator: bool = False,
     mod: bool = True,
     hierarchical: bool = False,
-    natural_key: str = "FullName",
 ) -> ObjectSpec:
+    # A flat list's Ret has only Name; its query's FullName filter matches that Name.
     return ObjectSpec(
         name,
         Kind.LIST,
         iterator=iterator,
         mod=mod,
         del_type=name,
-        natural_key=natural_key,
+        natural_key="FullName" if hierarchical else "Name",
         hierarchical=hierarchical,
     )
 
