@@ -18,8 +18,8 @@ REQUIRED = {
     "Account", "Customer", "Vendor", "Employee", "Class", "StandardTerms", "DateDrivenTerms", "SalesTaxCode",
     "PaymentMethod", "ItemService", "ItemInventory", "ItemNonInventory", "ItemOtherCharge", "Invoice",
     "SalesReceipt", "CreditMemo", "ReceivePayment", "Estimate", "SalesOrder", "PurchaseOrder", "Bill",
-    "VendorCredit", "BillPaymentCheck", "Check", "CreditCardCharge", "Deposit", "JournalEntry", "TimeTracking",
-    "Transfer", "TrialBalance",
+    "VendorCredit", "BillPaymentCheck", "Check", "CreditCardCharge", "Deposit", "JournalEntry",
+    "TimeTracking", "Transfer", "TrialBalance",
 }  # fmt: skip
 
 

@@ -202,7 +202,10 @@ def test_iterator_attributes_are_read() -> None:
 
 
 def test_windows_1252_and_latin_1_answers_are_read_from_bytes() -> None:
-    body = '<QBXML><QBXMLMsgsRs><CustomerQueryRs statusCode="0" statusSeverity="Info" statusMessage="OK"><CustomerRet><Name>Café “Ñ”</Name></CustomerRet></CustomerQueryRs></QBXMLMsgsRs></QBXML>'
+    body = (
+        '<QBXML><QBXMLMsgsRs><CustomerQueryRs statusCode="0" statusSeverity="Info" statusMessage="OK">'
+        "<CustomerRet><Name>Café “Ñ”</Name></CustomerRet></CustomerQueryRs></QBXMLMsgsRs></QBXML>"
+    )
     declared = b'<?xml version="1.0" encoding="windows-1252"?>' + body.encode("cp1252")
     assert qbxml.parse_response(declared).responses[0].records()[0]["Name"] == "Café “Ñ”"
     undeclared = body.replace("“", "").replace("”", "").encode("latin-1")
