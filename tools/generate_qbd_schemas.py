@@ -117,17 +117,39 @@ def properties(nodes: list[Node], repeated: bool = False) -> dict[str, Schema]:
     return out
 
 
+def simple_content(nodes: list[Node]) -> list[Node]:
+    """``nodes`` with every childless aggregate that carries attributes made the ID it is.
+
+    The extract lists an element of simple content with an attribute (``<TxnID useMacro="..">``
+    inside ``AppliedToTxnAdd``, ``PaymentTxnID`` of a deposit line) as an aggregate without children;
+    qbXML writes the id as its text, so building or validating it as an aggregate would refuse it.
+    """
+    out: list[Node] = []
+    for node in nodes:
+        if "choice" in node:
+            out.append({**node, "choice": [simple_content(alt) for alt in node["choice"]]})
+        elif "sequence" in node:
+            out.append({**node, "sequence": simple_content(node["sequence"])})
+        elif node["type"] == "aggregate" and not node.get("children") and node.get("attributes"):
+            out.append({**node, "type": "IDTYPE"})
+        elif node["type"] == "aggregate":
+            out.append({**node, "children": simple_content(node.get("children", []))})
+        else:
+            out.append(node)
+    return out
+
+
 def object_spec(fields: dict[str, Any], spec: catalog.ObjectSpec) -> dict[str, Any]:
     facts = fields["objects"][spec.name]
     query = facts["QueryRq"]
     out: dict[str, Any] = {
-        "Ret": facts["Ret"][spec.ret],
-        "Query": {"attributes": query["attributes"], "children": query["children"]},
+        "Ret": simple_content(facts["Ret"][spec.ret]),
+        "Query": {"attributes": query["attributes"], "children": simple_content(query["children"])},
     }
     if spec.add:
-        out["Add"] = facts["Add"][f"{spec.name}Add"]
+        out["Add"] = simple_content(facts["Add"][f"{spec.name}Add"])
     if spec.mod:
-        out["Mod"] = facts["Mod"][f"{spec.name}Mod"]
+        out["Mod"] = simple_content(facts["Mod"][f"{spec.name}Mod"])
     return out
 
 
