@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from qbd_client import catalog as qbd_catalog
 from qbo_client import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +139,29 @@ def objects_block() -> str:
     )
 
 
+def desktop_objects_block() -> str:
+    """The table of the Desktop catalog's objects and what qbXML lets a client do with each."""
+    rows = [
+        "| Object | Kind | Id | Iterator | Modified filter | Add | Mod | Delete | Inactivate | Void | Natural key |",
+        "|---|---|---|:-:|---|:-:|:-:|---|:-:|:-:|---|",
+    ]
+    for spec in qbd_catalog.OBJECTS:
+        if spec.is_report:
+            continue
+        delete = f"{'ListDel' if spec.is_list else 'TxnDel'} {spec.del_type}" if spec.can_delete else ""
+        rows.append(
+            f"| {spec.name} | {spec.kind.value} | {spec.id_field} | {_yes(spec.iterator)} | "
+            f"`{spec.modified_filter}` | {_yes(spec.add)} | {_yes(spec.mod)} | {delete} | "
+            f"{_yes(spec.can_inactivate)} | {_yes(spec.void)} | {spec.natural_key} |"
+        )
+    reports = ", ".join(spec.name for spec in qbd_catalog.OBJECTS if spec.is_report)
+    count = sum(1 for spec in qbd_catalog.OBJECTS if not spec.is_report)
+    return (
+        f"{count} objects, from `qbd_client.catalog`, plus the report{'s' if ',' in reports else ''} "
+        f"{reports} (GeneralSummaryReportQuery).\n\n" + "\n".join(rows) + "\n"
+    )
+
+
 # -- Hub definitions --------------------------------------------------------------------------------
 
 
@@ -219,7 +243,7 @@ class Output:
 
 
 OUTPUTS = (
-    Output("README.md", blocks=(("objects", objects_block),)),
+    Output("README.md", blocks=(("objects", objects_block), ("desktop-objects", desktop_objects_block))),
     Output("tap-quickbooks/README.md", blocks=(("settings", lambda: settings_block("tap-quickbooks")),)),
     Output(
         "target-quickbooks/README.md", blocks=(("settings", lambda: settings_block("target-quickbooks")),)
