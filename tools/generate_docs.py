@@ -142,7 +142,8 @@ def objects_block() -> str:
 def desktop_objects_block() -> str:
     """The table of the Desktop catalog's objects and what qbXML lets a client do with each."""
     rows = [
-        "| Object | Kind | Id | Iterator | Modified filter | Add | Mod | Delete | Inactivate | Void | Natural key |",
+        "| Object | Kind | Id | Iterator | Modified filter | Add | Mod | Delete | Inactivate | Void "
+        "| Natural key |",
         "|---|---|---|:-:|---|:-:|:-:|---|:-:|:-:|---|",
     ]
     for spec in qbd_catalog.OBJECTS:
