@@ -1,0 +1,173 @@
+"""A believable sample QuickBooks Desktop company, with a year of history, for tests, demos and benchmarks.
+
+A general contractor (``sample_data.COMPANY_NAME``): a chart of accounts with subaccounts, classes,
+terms, sales tax codes, payment methods, employees, vendors, items of four kinds and customers with
+jobs and sub-jobs; about 1000 transactions of the sixteen kinds of the catalog over the twelve months
+before ``now``; some records modified later, some list entries made inactive, some transactions
+voided, and some deleted recently (so the deleted-object queries have content).
+
+:func:`plan` is the pure part: the operations, in the order they happen, each with its time (see
+``sample_plan``); :func:`seed_company` applies them through the company's Python API. The same
+``(seed, size, now)`` always gives the same plan, hence the same company.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from qbd_client import catalog
+
+from .sample_books import Bookkeeping
+from .sample_lists import build_lists
+from .sample_plan import SETUP_DAY, Books, Calendar, Context, Op, Ref, Schedule, iter_days
+from .sample_purchases import Purchases
+from .sample_sales import Sales
+
+#: Transactions in the default company's year.
+DEFAULT_SIZE = 1000
+#: Operations applied in one SQLite transaction when the company offers batches.
+BATCH = 500
+DEFAULT_TZ = "America/Los_Angeles"
+
+
+class SampleError(RuntimeError):
+    """The company refused an operation of the sample plan (a bug of the generator or the engine)."""
+
+
+class _Company(Protocol):
+    """The part of ``qbd_sandbox.company.Company`` the generator uses."""
+
+    def add(self, object_name: str, fields: dict[str, Any], at: datetime | None = None) -> dict[str, Any]: ...
+
+    def modify(
+        self, object_name: str, fields: dict[str, Any], at: datetime | None = None
+    ) -> dict[str, Any]: ...
+
+    def delete(self, object_name: str, id: str, at: datetime | None = None) -> None: ...
+
+    def void(self, object_name: str, txn_id: str, at: datetime | None = None) -> dict[str, Any]: ...
+
+
+def plan(*, seed: int = 1, size: int | None = None, now: datetime, tz: str = DEFAULT_TZ) -> Iterator[Op]:
+    """The operations that make the sample company, in the order (and with the times) they happen.
+
+    ``now`` must be aware; the history covers the 365 days before its date in ``tz``.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime (with its UTC offset)")
+    size = DEFAULT_SIZE if size is None else size
+    if size < 0:
+        raise ValueError(f"size must be 0 or more, not {size}")
+    calendar = Calendar(now, ZoneInfo(tz))
+    sched = Schedule()
+
+    def context(domain: str) -> Context:
+        # One random source per domain: a change in how invoices are drawn does not reshuffle bills.
+        return Context(sched, calendar, random.Random(f"qbd-sample:{seed}:{domain}"), size)
+
+    lists = build_lists(context("lists"))
+    books = Books()
+    sales = Sales(context("sales"), lists, books)
+    purchases = Purchases(context("purchases"), lists, books)
+    bookkeeping = Bookkeeping(context("books"), lists, books)
+    timing = random.Random(f"qbd-sample:{seed}:times")
+    yield from sched.take(SETUP_DAY, timing, calendar)
+    for day in iter_days():
+        bookkeeping.morning(day)
+        sales.day(day)
+        purchases.day(day)
+        bookkeeping.evening(day)
+        yield from sched.take(day, timing, calendar)
+
+
+def resolve(value: Any, ids: dict[int, tuple[str, str]]) -> Any:
+    """``value`` with every :class:`Ref` replaced by the id it names."""
+    if isinstance(value, Ref):
+        return ids[value.key][0]
+    if isinstance(value, dict):
+        return {name: resolve(inner, ids) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [resolve(inner, ids) for inner in value]
+    return value
+
+
+class _Applier:
+    """Applies operations to a company, keeping the id and EditSequence of every record it made."""
+
+    def __init__(self, company: _Company) -> None:
+        self.company = company
+        self.ids: dict[int, tuple[str, str]] = {}
+        self.counts: Counter[str] = Counter()
+
+    def apply(self, op: Op) -> None:
+        spec = catalog.get(op.object)
+        company = self.company
+        if op.action == "add":
+            ret = company.add(op.object, resolve(op.fields, self.ids), at=op.at)
+            if op.key is not None:
+                self.ids[op.key] = (str(ret[spec.id_field]), str(ret["EditSequence"]))
+            self.counts[op.object] += 1
+            return
+        assert op.key is not None
+        id_, edit_sequence = self.ids[op.key]
+        if op.action == "modify":
+            fields = {spec.id_field: id_, "EditSequence": edit_sequence, **resolve(op.fields, self.ids)}
+            ret = company.modify(op.object, fields, at=op.at)
+            self.ids[op.key] = (id_, str(ret["EditSequence"]))
+        elif op.action == "void":
+            ret = company.void(op.object, id_, at=op.at)
+            self.ids[op.key] = (id_, str(ret.get("EditSequence", edit_sequence)))
+        else:
+            company.delete(op.object, id_, at=op.at)
+            self.counts[op.object] -= 1
+            del self.ids[op.key]
+
+    def apply_all(self, ops: Iterable[Op]) -> None:
+        for op in ops:
+            try:
+                self.apply(op)
+            except Exception as exc:
+                raise SampleError(
+                    f"the sample company's {op.action} of {op.object} at {op.at} failed: {exc}"
+                ) from exc
+
+
+def _batches(ops: Iterator[Op], size: int) -> Iterator[list[Op]]:
+    batch: list[Op] = []
+    for op in ops:
+        batch.append(op)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def seed_company(
+    company: Any, *, seed: int = 1, size: int | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Fill an empty company with the sample company; return how many records of each object it holds.
+
+    ``size``: about that many transactions in the year (default 1000); the lists grow with the
+    square root of it. ``now``: the end of the history (default: the company's clock, else now).
+    """
+    config = getattr(company, "config", None)
+    tz = getattr(config, "tz", None) or DEFAULT_TZ
+    if now is None:
+        clock = getattr(config, "clock", None)
+        now = clock() if clock is not None else datetime.now(ZoneInfo(tz))
+    applier = _Applier(company)
+    batch = getattr(company, "batch", None)
+    ops = plan(seed=seed, size=size, now=now, tz=tz)
+    for chunk in _batches(ops, BATCH):
+        if batch is None:
+            applier.apply_all(chunk)
+        else:
+            with batch():
+                applier.apply_all(chunk)
+    return {spec.name: applier.counts[spec.name] for spec in catalog.objects() if not spec.is_report}
