@@ -1,0 +1,166 @@
+"""qbXML elements in and out of the store, in the order of the generated qbXML spec.
+
+A record is kept as a *text mapping*: element names as keys, text exactly as QuickBooks writes it
+(``"210.00"``, ``"true"``) as leaves, mappings for aggregates and lists for repeated elements. That
+mapping is written as JSON, and rendered back to XML in the spec's element order. The spec lookups
+(the flattened names and the order of a node list) are cached per node list, because a page of a
+hundred invoices renders thousands of elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+from qbd_client import qbxml
+from qbd_client.xml import Element, local_name
+
+Node = dict[str, Any]
+TextMap = dict[str, Any]
+
+_FLAT: dict[int, tuple[Sequence[Node], dict[str, Node]]] = {}
+_ORDER: dict[int, tuple[Sequence[Node], list[str]]] = {}
+
+
+def flat(nodes: Sequence[Node]) -> dict[str, Node]:
+    """Element name -> its spec node, choices and sequences flattened (cached)."""
+    hit = _FLAT.get(id(nodes))
+    if hit is not None and hit[0] is nodes:
+        return hit[1]
+    index = qbxml._flat_names(nodes)
+    _FLAT[id(nodes)] = (nodes, index)
+    return index
+
+
+def order(nodes: Sequence[Node]) -> list[str]:
+    """The element names of a node list in schema order (cached)."""
+    hit = _ORDER.get(id(nodes))
+    if hit is not None and hit[0] is nodes:
+        return hit[1]
+    names = qbxml._order(nodes)
+    _ORDER[id(nodes)] = (nodes, names)
+    return names
+
+
+def repeated(node: Node) -> bool:
+    top = node.get("max", 1)
+    return top == "unbounded" or (isinstance(top, int) and top > 1) or bool(node.get("_repeat"))
+
+
+def children(node: Node) -> list[Node]:
+    kids: list[Node] = node.get("children", [])
+    return kids
+
+
+def latin1(text: str) -> str:
+    """Text as QuickBooks stores it: characters outside ISO-8859-1 become ``?``."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("latin-1", "replace").decode("latin-1")
+    return text
+
+
+def text_mapping(element: Element, nodes: Sequence[Node]) -> TextMap:
+    """The children of ``element`` as a text mapping, repeated elements as lists (per the spec)."""
+    index = flat(nodes)
+    out: TextMap = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = local_name(child)
+        node = index.get(name)
+        if node is not None and node["type"] == "aggregate":
+            value: Any = text_mapping(child, children(node))
+        elif len(child):
+            value = text_mapping(child, [])
+        else:
+            value = latin1(child.text or "")
+        if node is not None and repeated(node):
+            out.setdefault(name, []).append(value)
+        elif name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def render(parent: Element, data: Mapping[str, Any], nodes: Sequence[Node]) -> None:
+    """Append ``data`` to ``parent`` in the spec's order; keys the spec does not know are left out."""
+    index = flat(nodes)
+    for name in order(nodes):
+        value = data.get(name)
+        if value is None:
+            continue
+        node = index[name]
+        for item in value if isinstance(value, list) else (value,):
+            child = etree.SubElement(parent, name)
+            if isinstance(item, Mapping):
+                render(child, item, children(node))
+            else:
+                child.text = str(item)
+
+
+def element(tag: str, data: Mapping[str, Any], nodes: Sequence[Node]) -> Element:
+    out = etree.Element(tag)
+    render(out, data, nodes)
+    return out
+
+
+def typed(tag: str, data: Mapping[str, Any], nodes: Sequence[Node]) -> dict[str, Any]:
+    """The record as :func:`qbd_client.qbxml.to_dict` gives it (Decimal, bool, int leaves)."""
+    return qbxml.to_dict(element(tag, data, nodes), nodes)
+
+
+def text_from_python(data: Mapping[str, Any], nodes: Sequence[Node], where: str) -> TextMap:
+    """Python fields (as ``to_dict`` shapes them) as a text mapping; raises QbxmlError for unknown keys."""
+    return text_mapping(qbxml.from_dict(where, data, nodes), nodes)
+
+
+# -- amounts ------------------------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def dec(value: Any, default: Decimal | None = None) -> Decimal | None:
+    """A text leaf as Decimal (None or ``default`` when absent or not a number)."""
+    if value is None or value == "":
+        return default
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return default
+
+
+def amount(value: Decimal) -> str:
+    """An AMTTYPE text: two decimals, half up (``-0.00`` written as ``0.00``)."""
+    rounded = value.quantize(CENT, rounding="ROUND_HALF_UP")
+    if rounded == 0:
+        rounded = Decimal("0.00")
+    return f"{rounded:.2f}"
+
+
+def cents(value: Any) -> int:
+    number = dec(value, Decimal(0)) or Decimal(0)
+    return int((number * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def from_cents(value: int) -> str:
+    return amount(Decimal(value) / 100)
+
+
+def quantity(value: Decimal) -> str:
+    """A QUANTYPE / PRICETYPE text without trailing zeros (``0.2``, ``35``)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def price(value: Decimal) -> str:
+    """A PRICETYPE text: at least two decimals, as QuickBooks shows rates (``1.00``, ``10.125``)."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 2)
+    return f"{value:.{places}f}"
