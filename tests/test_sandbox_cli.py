@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -12,7 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
+from qbo_sandbox.cli import build_parser
 
 CLI = [sys.executable, "-m", "qbo_sandbox.cli"]
 
@@ -154,3 +158,70 @@ def test_serve_refuses_a_non_loopback_address_unless_told() -> None:
     result = run("serve", "--host", "0.0.0.0", "--port", "0")  # noqa: S104 - the refusal is the point
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused command prints: exit status 2, nothing on stdout, no traceback."""
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_serve_on_a_busy_port_names_the_port_in_one_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = refusal(run("serve", "--port", str(port)))
+    assert f"port {port} on 127.0.0.1 is already in use" in line
+    assert "--port" in line
+
+
+def test_load_of_a_missing_file_names_it_and_loads_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "books.db"
+    present = tmp_path / "customers.jsonl"
+    present.write_text(json.dumps({"Customer": {"Id": "1", "DisplayName": "Present"}}) + "\n")
+    missing = tmp_path / "missing.jsonl"
+    line = refusal(run("load", "--db", str(db), "--realm", "1", str(present), str(missing)))
+    assert f"the file {missing} does not exist" in line
+    assert not db.exists()  # checked before the database was opened
+
+
+@pytest.mark.parametrize(("args", "named"), [(["--size", "-5"], "--size"), (["--now", "soon"], "--now")])
+def test_a_bad_value_is_refused_in_one_line_naming_the_option(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    line = refusal(run("seed", "--db", str(tmp_path / "books.db"), *args))
+    assert f"argument {named}: " in line
+    assert args[1] in line
+    assert "qbo-sandbox seed --help" in line
+
+
+def test_seed_without_a_seed_generates_the_sample_company_of_seed_1_and_says_so(tmp_path: Path) -> None:
+    moment = ["--now", "2026-03-31T12:00:00-07:00", "--realm", "123"]
+    default = run("seed", "--db", str(tmp_path / "default.db"), *moment)
+    explicit = run("seed", "--db", str(tmp_path / "one.db"), "--seed", "1", *moment)
+    assert default.returncode == 0, default.stderr
+    assert explicit.returncode == 0, explicit.stderr
+    assert json.loads(default.stdout)["objects"]["Invoice"] > 0
+    assert json.loads(default.stdout) == json.loads(explicit.stdout)
+    assert "no --seed given: generating the sample company from seed 1" in default.stderr
+
+
+def test_serve_help_explains_every_option_with_its_default() -> None:
+    shown = run("serve", "--help")
+    assert shown.returncode == 0
+    serve = next(
+        action.choices["serve"]
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    for action in serve._actions:
+        assert action.help, action.option_strings
+        if action.default not in (None, False, argparse.SUPPRESS):
+            assert "default" in action.help, action.option_strings
+        for option in action.option_strings:
+            assert option in shown.stdout
+    assert "requests in flight at once (default 10)" in " ".join(shown.stdout.split())
