@@ -134,10 +134,8 @@ def _write_qwc(
 def _serve(args: argparse.Namespace) -> int:
     from .app import Bridge
     from .server import BridgeServer, NotLoopback
+    from .store import StoreError
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     config = BridgeConfig(
         database=args.db,
         session_idle_timeout=args.session_timeout,
@@ -146,7 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     try:
         bridge = Bridge(config)
-    except Exception as exc:
+    except StoreError as exc:
         raise UserError(str(exc)) from None
     try:
         server = BridgeServer(
@@ -161,6 +159,9 @@ def _serve(args: argparse.Namespace) -> int:
             "the address is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         )
         raise UserError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # The first line of stdout is the URL, so a parent process can read it and go on.
     print(server.url, flush=True)
     print(f"qbd-bridge: QBWC endpoint {server.url}/qbwc, database {args.db}", file=sys.stderr, flush=True)

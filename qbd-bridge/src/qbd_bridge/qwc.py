@@ -46,7 +46,7 @@ def check_url(url: str) -> str:
         )
     if _is_ip(host) and not local:
         raise QwcError(f"--url {url}: the Web Connector refuses a bare IP address; give the host's DNS name")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/qbwc", "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/qbwc", parts.query, ""))
 
 
 def support_url(app_url: str) -> str:
