@@ -50,6 +50,8 @@ class _Company(Protocol):
 
     def delete(self, object_name: str, id: str, at: datetime | None = None) -> None: ...
 
+    def get(self, object_name: str, id: str) -> dict[str, Any] | None: ...
+
     def void(self, object_name: str, txn_id: str, at: datetime | None = None) -> dict[str, Any]: ...
 
 
@@ -85,10 +87,10 @@ def plan(*, seed: int = 1, size: int | None = None, now: datetime, tz: str = DEF
         yield from sched.take(day, timing, calendar)
 
 
-def resolve(value: Any, ids: dict[int, tuple[str, str]]) -> Any:
+def resolve(value: Any, ids: dict[int, str]) -> Any:
     """``value`` with every :class:`Ref` replaced by the id it names."""
     if isinstance(value, Ref):
-        return ids[value.key][0]
+        return ids[value.key]
     if isinstance(value, dict):
         return {name: resolve(inner, ids) for name, inner in value.items()}
     if isinstance(value, list):
@@ -97,31 +99,32 @@ def resolve(value: Any, ids: dict[int, tuple[str, str]]) -> Any:
 
 
 class _Applier:
-    """Applies operations to a company, keeping the id and EditSequence of every record it made."""
+    """Applies operations to a company, keeping the id of every record it made."""
 
     def __init__(self, company: _Company) -> None:
         self.company = company
-        self.ids: dict[int, tuple[str, str]] = {}
+        self.ids: dict[int, str] = {}
         self.counts: Counter[str] = Counter()
 
     def apply(self, op: Op) -> None:
-        spec = catalog.get(op.object)
+        id_field = _id_field(op.object)
         company = self.company
         if op.action == "add":
             ret = company.add(op.object, resolve(op.fields, self.ids), at=op.at)
             if op.key is not None:
-                self.ids[op.key] = (str(ret[spec.id_field]), str(ret["EditSequence"]))
+                self.ids[op.key] = str(ret[id_field])
             self.counts[op.object] += 1
             return
         assert op.key is not None
-        id_, edit_sequence = self.ids[op.key]
+        id_ = self.ids[op.key]
         if op.action == "modify":
-            fields = {spec.id_field: id_, "EditSequence": edit_sequence, **resolve(op.fields, self.ids)}
-            ret = company.modify(op.object, fields, at=op.at)
-            self.ids[op.key] = (id_, str(ret["EditSequence"]))
+            # Read the current EditSequence, as a client must: paying an invoice changes it.
+            current = company.get(op.object, id_)
+            assert current is not None
+            fields = {id_field: id_, "EditSequence": current["EditSequence"], **resolve(op.fields, self.ids)}
+            company.modify(op.object, fields, at=op.at)
         elif op.action == "void":
-            ret = company.void(op.object, id_, at=op.at)
-            self.ids[op.key] = (id_, str(ret.get("EditSequence", edit_sequence)))
+            company.void(op.object, id_, at=op.at)
         else:
             company.delete(op.object, id_, at=op.at)
             self.counts[op.object] -= 1
@@ -132,9 +135,16 @@ class _Applier:
             try:
                 self.apply(op)
             except Exception as exc:
-                raise SampleError(
-                    f"the sample company's {op.action} of {op.object} at {op.at} failed: {exc}"
-                ) from exc
+                message = f"the sample company's {op.action} of {op.object} at {op.at} failed: {exc}"
+                raise SampleError(message) from exc
+
+
+def _id_field(object_name: str) -> str:
+    """ListID or TxnID; the sales tax item, a list the catalog leaves out, has a ListID."""
+    try:
+        return catalog.get(object_name).id_field
+    except KeyError:
+        return "ListID"
 
 
 def _batches(ops: Iterator[Op], size: int) -> Iterator[list[Op]]:
@@ -170,4 +180,5 @@ def seed_company(
         else:
             with batch():
                 applier.apply_all(chunk)
-    return {spec.name: applier.counts[spec.name] for spec in catalog.objects() if not spec.is_report}
+    names = [spec.name for spec in catalog.objects() if not spec.is_report]
+    return {name: applier.counts[name] for name in [*names, *sorted(set(applier.counts) - set(names))]}

@@ -157,10 +157,14 @@ class Bookkeeping:
             self.loan_payment(day)
         if date.day == 22:
             self.card_payment(day)
+        if date.day == 20 and date.month in (1, 4, 7, 10):
+            self.sales_tax_return(day)
         if date.day == 15 or calendar.month_end(day):
             self.payroll(day)
         if calendar.month_end(day):
             self.month_end(day)
+            if date.month in (3, 6, 9, 12):
+                self.books.tax_return = self.books.sales_tax
 
     # -- money in ---------------------------------------------------------------------------------
 
@@ -288,6 +292,28 @@ class Bookkeeping:
         self.ctx.sched.add(day, "Check", fields)
         books.bank["checking"] -= owed
         books.card = 0
+
+    def sales_tax_return(self, day: int) -> None:
+        """Remit the quarter's sales tax to the agency (by check against Sales Tax Payable)."""
+        books = self.books
+        owed = books.tax_return
+        if owed <= 0:
+            return
+        self.ensure(day, owed)
+        quarter = (self.ctx.calendar.date(day).month - 2) % 12 // 3 + 1
+        year = self.ctx.calendar.date(day - 30).year
+        fields: Fields = {
+            "AccountRef": self.lists.account("checking"),
+            "PayeeEntityRef": ref(data.SALES_TAX_AGENCY),
+            "RefNumber": str(books.number("check", 2001)),
+            "TxnDate": self.ctx.date(day),
+            "Memo": f"Sales tax return Q{quarter} {year}",
+            "ExpenseLineAdd": [{"AccountRef": self.lists.account("sales_tax"), "Amount": money(owed)}],
+        }
+        self.ctx.sched.add(day, "Check", fields)
+        books.bank["checking"] -= owed
+        books.sales_tax -= owed
+        books.tax_return = 0
 
     def transfer(self, day: int) -> None:
         """Top up the petty cash, sweep what checking does not need to savings, or bring some back."""

@@ -211,6 +211,12 @@ TERM_DAYS: dict[str, int] = {
 CUSTOMER_TERMS = _words("Net 30|Net 30|Net 15|Due on receipt|2% 10 Net 30|Net 60|Due end of month")
 VENDOR_TERMS = _words("Net 30|Net 30|Net 15|Due 10th of month|Due end of month|EOM 2% 25th")
 
+#: The sales tax the company collects (an ItemSalesTax), its rate in basis points, and the agency.
+SALES_TAX_ITEM = "CA Sales Tax"
+SALES_TAX_DESC = "California sales tax, San Mateo County"
+SALES_TAX_BASIS_POINTS = 825
+SALES_TAX_AGENCY = "State Board of Equalization"
+
 #: SalesTaxCode: (name, taxable, description, active).
 SALES_TAX_CODES: tuple[tuple[str, bool, str, bool], ...] = (
     ("Tax", True, "Taxable sales", True),
@@ -496,6 +502,7 @@ Fitzgerald Glass                | subcontractor | yes
 Mendoza Hauling                 | subcontractor | yes
 Express Delivery Service        | office        | no
 Middlefield Tire & Brake        | auto_repairs  | no
+State Board of Equalization     | sales_tax     | no
 """
 #: The company's vendors: (name, category, eligible for 1099). Categories: VENDOR_CATEGORIES.
 VENDORS: tuple[tuple[str, str, bool], ...] = tuple(
@@ -541,6 +548,7 @@ fuel          | fuel             |                   | 35.00         | 140.00   
 tools         | tools            |                   | 25.00         | 650.00         | card
 meals         | meals            |                   | 12.00         | 180.00         | card
 bank          | bank_charges     |                   | 15.00         | 65.00          | check
+sales_tax     | sales_tax        |                   |               |                | return
 """
 
 
@@ -551,7 +559,7 @@ class VendorCategory(NamedTuple):
     item_kind: str  # the kind of item bought on item lines, or ""
     low: int  # cents of one expense line
     high: int
-    #: bill (then a bill payment), check, card; or a bill every month, two months or quarter
+    #: bill (then a bill payment), check, card; a bill every month, two months or quarter; a tax return
     paid_by: tuple[str, ...]
 
 

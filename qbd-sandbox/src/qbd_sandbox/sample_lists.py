@@ -220,6 +220,8 @@ class _ListBuilder:
         }
         if is_1099:
             fields["VendorTaxIdent"] = f"{rng.randrange(10, 99)}-{rng.randrange(1000000, 9999999)}"
+        if name == data.SALES_TAX_AGENCY:
+            fields["IsSalesTaxAgency"] = True
         return fields
 
     def vendors(self) -> list[Vendor]:
@@ -253,6 +255,15 @@ class _ListBuilder:
                 )
                 self.sched.modify(rng.randrange(20, min(vendor.until, YEAR)), "Vendor", vendor.ref, change)
             out.append(vendor)
+        # The sales tax the company collects, remitted to the agency (a list qbXML 13.0's catalog
+        # here leaves out; the company accepts it through its Python API).
+        tax_item = {
+            "Name": data.SALES_TAX_ITEM,
+            "ItemDesc": data.SALES_TAX_DESC,
+            "TaxRate": money(data.SALES_TAX_BASIS_POINTS),
+            "TaxVendorRef": ref(data.SALES_TAX_AGENCY),
+        }
+        self.sched.add(SETUP_DAY, "ItemSalesTax", tax_item)
         # A vendor entered twice by mistake, then deleted.
         day = self.recent_day()
         typo = self.sched.add(day, "Vendor", {"Name": "Home Depott", "CompanyName": "Home Depot"})
@@ -457,7 +468,12 @@ class _ListBuilder:
         rng = self.rng
         total = max(40, round(150 * self.scale))
         billable: list[Customer] = []
-        walk_in_fields = {"Name": "Cash Customer", "SalesTaxCodeRef": ref("Tax"), "Notes": "Counter sales"}
+        walk_in_fields = {
+            "Name": "Cash Customer",
+            "SalesTaxCodeRef": ref("Tax"),
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
+            "Notes": "Counter sales",
+        }
         self.names.take("Cash Customer")
         cash = self._billable(
             "Cash Customer", self.sched.add(SETUP_DAY, "Customer", walk_in_fields), SETUP_DAY, None
@@ -479,6 +495,7 @@ class _ListBuilder:
                 "Email": f"{ascii_slug(who['Contact'])}@{rng.choice(_MAIL_DOMAINS)}",
                 "TermsRef": ref(top.terms),
                 "SalesTaxCodeRef": ref(top.tax_code),
+                "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
                 "CreditLimit": money(rng.choice((500000, 1000000, 2500000, 5000000))),
                 "PreferredPaymentMethodRef": ref(top.method),
                 "Notes": rng.choice(data.CUSTOMER_NOTES) if rng.random() < 0.2 else None,

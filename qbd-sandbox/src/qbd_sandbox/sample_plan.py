@@ -111,6 +111,7 @@ class Schedule:
     #: Later events (Mods, voids, deletes) placed among a day's work at random positions.
     later: dict[int, list[Op]] = field(default_factory=dict)
     next_key: int = 0
+    _mods: dict[int, list[tuple[int, dict[int, list[Op]], Op]]] = field(default_factory=dict)
 
     def key(self) -> int:
         self.next_key += 1
@@ -121,19 +122,30 @@ class Schedule:
     ) -> Ref:
         """Schedule an Add on ``day`` (fields set to None are left out); its Ref names the new record."""
         key = self.key()
-        bucket = self.early if early else self.main
+        # The setup day is all list work, in the order it was scheduled (terms before customers).
+        bucket = self.early if early and day != SETUP_DAY else self.main
         bucket.setdefault(day, []).append(Op("add", object_name, _present(fields), key))
         return Ref(key)
 
     def modify(self, day: int, object_name: str, target: Ref, fields: Fields, *, early: bool = False) -> None:
         bucket = self.early if early else self.later
-        bucket.setdefault(day, []).append(Op("modify", object_name, _present(fields), target.key))
+        op = Op("modify", object_name, _present(fields), target.key)
+        bucket.setdefault(day, []).append(op)
+        self._mods.setdefault(target.key, []).append((day, bucket, op))
 
     def delete(self, day: int, object_name: str, target: Ref) -> None:
+        self._drop_mods(target, day)
         self.later.setdefault(day, []).append(Op("delete", object_name, {}, target.key))
 
     def void(self, day: int, object_name: str, target: Ref) -> None:
+        self._drop_mods(target, day)
         self.later.setdefault(day, []).append(Op("void", object_name, {}, target.key))
+
+    def _drop_mods(self, target: Ref, day: int) -> None:
+        """A record deleted or voided on ``day`` is not modified from that day on."""
+        for when, bucket, op in self._mods.pop(target.key, ()):
+            if when >= day:
+                bucket[when].remove(op)
 
     def take(self, day: int, rng: random.Random, calendar: Calendar) -> list[Op]:
         """The operations of ``day`` in order, each with its time; removes them from the schedule."""
@@ -255,6 +267,8 @@ class Books:
     on_hand: dict[str, int] = field(default_factory=dict)  # inventory quantities by item full name
     on_order: dict[str, int] = field(default_factory=dict)  # ordered, not yet received
     revenue: int = 0  # billed since the last payroll
+    sales_tax: int = 0  # collected (invoiced) and not yet remitted
+    tax_return: int = 0  # owed for the quarter that ended, remitted the month after
     numbers: dict[str, int] = field(default_factory=dict)
 
     def number(self, series: str, start: int) -> int:

@@ -133,6 +133,13 @@ class Sales:
             fields["ServiceDate"] = service_date
         return fields
 
+    def _tax(self, lines: list[Line], customer: Customer) -> int:
+        """The sales tax QuickBooks computes: the rate on the taxable lines, rounded half up."""
+        if customer.tax_code != "Tax":
+            return 0
+        taxable = sum(line.amount for line in lines if line.item.row.taxable)
+        return (taxable * data.SALES_TAX_BASIS_POINTS + 5000) // 10000
+
     def _later(self, day: int, low: int, high: int) -> int | None:
         """A later day for an event, or None when it would fall after the year."""
         when = day + self.rng.randint(low, high)
@@ -164,7 +171,8 @@ class Sales:
         lines = self._lines(day, JOB_LINE_KINDS, rng.randint(2, 6), take_stock=True)
         if not lines:
             return
-        total = sum(line.amount for line in lines)
+        tax = self._tax(lines, customer)
+        total = sum(line.amount for line in lines) + tax
         number = books.number("invoice", 1001 + rng.randrange(0, 40) * 100)
         txn_date = day - (1 if rng.random() < 0.15 else 0)
         terms = data.TERM_DAYS.get(customer.terms, 30)
@@ -182,12 +190,14 @@ class Sales:
             "Memo": rng.choice(data.INVOICE_MEMOS) if rng.random() < 0.4 else None,
             "IsToBePrinted": False,
             "IsToBeEmailed": rng.random() < 0.5,
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
             "InvoiceLineAdd": [
                 self._line_fields(line, customer, service_date=service_date) for line in lines
             ],
         }
         invoice = self.ctx.sched.add(day, "Invoice", fields)
-        books.revenue += total
+        books.revenue += total - tax
+        books.sales_tax += tax
         if self.mods["Invoice"]() and (when := self._later(day, 1, 30)):
             change = rng.choice(
                 (
@@ -202,11 +212,13 @@ class Sales:
             self.ctx.sched.modify(when, "Invoice", invoice, change)
         if self.voids["Invoice"]() and (when := self._later(day, 1, 10)):
             self.ctx.sched.void(when, "Invoice", invoice)
-            books.revenue -= total
+            books.revenue -= total - tax
+            books.sales_tax -= tax
             return
         if self._recent(day) and self.deletes["Invoice"]() and (when := self._later(day, 0, 6)):
             self.ctx.sched.delete(when, "Invoice", invoice)
-            books.revenue -= total
+            books.revenue -= total - tax
+            books.sales_tax -= tax
             return
         if customer.bad_debt:
             return
@@ -264,7 +276,8 @@ class Sales:
         lines = self._lines(day, kinds, rng.randint(1, 3), take_stock=True)
         if not lines:
             return
-        total = sum(line.amount for line in lines)
+        tax = self._tax(lines, customer)
+        total = sum(line.amount for line in lines) + tax
         method = rng.choice(data.COUNTER_PAYMENT_METHODS)
         to_bank = rng.random() < 0.2
         fields: Fields = {
@@ -275,11 +288,13 @@ class Sales:
             "CheckNumber": str(rng.randrange(100, 9999)) if method == "Check" else None,
             "PaymentMethodRef": ref(method),
             "Memo": "Counter sale" if customer is self.lists.cash_customer else None,
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
             "DepositToAccountRef": self.lists.account("checking" if to_bank else "uf"),
             "SalesReceiptLineAdd": [self._line_fields(line, customer) for line in lines],
         }
         receipt = self.ctx.sched.add(day, "SalesReceipt", fields)
-        books.revenue += total
+        books.revenue += total - tax
+        books.sales_tax += tax
         if self.mods["SalesReceipt"]() and (when := self._later(day, 1, 20)):
             self.ctx.sched.modify(
                 when, "SalesReceipt", receipt, {"Memo": "Customer asked for a copy by e-mail"}
@@ -287,7 +302,8 @@ class Sales:
         if not to_bank and self.voids["SalesReceipt"]() and (when := self._later(day, 0, 0)):
             # Rung up twice: voided the same day, before it was deposited.
             self.ctx.sched.void(when, "SalesReceipt", receipt)
-            books.revenue -= total
+            books.revenue -= total - tax
+            books.sales_tax -= tax
             return
         if (
             not to_bank
@@ -296,7 +312,8 @@ class Sales:
             and (when := self._later(day, 0, 0))
         ):
             self.ctx.sched.delete(when, "SalesReceipt", receipt)
-            books.revenue -= total
+            books.revenue -= total - tax
+            books.sales_tax -= tax
             return
         if to_bank:
             books.bank["checking"] += total
@@ -329,15 +346,20 @@ class Sales:
             "TxnDate": self.ctx.date(day),
             "RefNumber": f"CM-{self.books.number('credit', 101)}",
             "Memo": rng.choice(data.CREDIT_MEMOS),
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
             "CreditMemoLineAdd": [self._line_fields(line, customer) for line in lines],
         }
         memo = self.ctx.sched.add(day, "CreditMemo", fields)
+        tax = self._tax(lines, customer)
         if any(line.item.row.kind == "ItemInventory" for line in lines):
+            self.books.sales_tax -= tax
             return  # stock came back: keep it simple, no void or delete of this one
         if self.voids["CreditMemo"]() and (when := self._later(day, 1, 10)):
             self.ctx.sched.void(when, "CreditMemo", memo)
         elif self._recent(day) and self.deletes["CreditMemo"]() and (when := self._later(day, 0, 5)):
             self.ctx.sched.delete(when, "CreditMemo", memo)
+        else:
+            self.books.sales_tax -= tax
 
     def estimate(self, day: int) -> None:
         rng = self.rng
@@ -356,6 +378,7 @@ class Sales:
             "IsActive": True,
             "DueDate": self.ctx.date(day + 30),
             "Memo": rng.choice(data.ESTIMATE_MEMOS) if rng.random() < 0.5 else None,
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
             "EstimateLineAdd": [self._line_fields(line, customer) for line in lines],
         }
         estimate = self.ctx.sched.add(day, "Estimate", fields)
@@ -384,6 +407,7 @@ class Sales:
             "TermsRef": ref(customer.terms),
             "ShipDate": self.ctx.date(day + rng.randint(3, 20)),
             "Memo": "Special order" if rng.random() < 0.3 else None,
+            "ItemSalesTaxRef": ref(data.SALES_TAX_ITEM),
             "SalesOrderLineAdd": [self._line_fields(line, customer) for line in lines],
         }
         order = self.ctx.sched.add(day, "SalesOrder", fields)
