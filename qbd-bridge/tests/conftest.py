@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,10 +49,28 @@ def make_company(running: RunningBridge, name: str | None = None, customers: int
     return Company(name, password, qwc, soap, qb, Connector(soap, qwc, password, qb), client)
 
 
+class Clock:
+    """Real time plus an offset that tests move forward: the bridge's timeouts without sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[RunningBridge]:
     """One bridge per test module (a server takes ~0.2 s to stop); each test makes its own companies."""
-    with RunningBridge(tmp_path_factory.mktemp("bridge") / "bridge.db", **FAST) as bridge:
+    with RunningBridge(tmp_path_factory.mktemp("bridge") / "bridge.db", clock=clock, **FAST) as bridge:
         yield bridge
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from bridge_harness import Soap, customer_add, customer_query, host_response, qwc_ids
-from conftest import FAST, Company, make_company
+from conftest import FAST, Clock, Company, make_company
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
 from qbd_client.errors import IteratorExpired, RequestRefused
@@ -104,40 +103,40 @@ def test_hresult_is_the_message_sets_error_and_the_session_goes_on(
 
 
 @pytest.mark.parametrize("applied", [True, False], ids=["quickbooks-applied-it", "never-reached-quickbooks"])
-def test_write_of_a_dropped_session_is_sent_again_and_applied_once(tmp_path: Path, applied: bool) -> None:
-    with RunningBridge(tmp_path / "bridge.db", **{**FAST, "session_idle_timeout": 0.2}) as running:
-        acme = make_company(running)
-        job = acme.client.submit([customer_add("Jane Doe")])
-        dropped = acme.connector.session(drop_after=1, answer_dropped=applied)
-        first_id = qbxml.parse_request(dropped.sent[0])[0].get("newMessageSetID")
-        assert first_id
-        assert qbxml.parse_request(dropped.sent[0])[0].get("oldMessageSetID") is None
-        time.sleep(0.3)
+def test_write_of_a_dropped_session_is_sent_again_and_applied_once(
+    running: RunningBridge, clock: Clock, applied: bool
+) -> None:
+    acme = make_company(running)
+    job = acme.client.submit([customer_add("Jane Doe")])
+    dropped = acme.connector.session(drop_after=1, answer_dropped=applied)
+    first_id = qbxml.parse_request(dropped.sent[0])[0].get("newMessageSetID")
+    assert first_id
+    assert qbxml.parse_request(dropped.sent[0])[0].get("oldMessageSetID") is None
+    clock.advance(FAST["session_idle_timeout"] + 1)
 
-        log = acme.connector.session()
-        msgs, _ = qbxml.parse_request(log.sent[0])
-        # The same UUID as old and new: QuickBooks answers its stored outcome, or applies it once.
-        assert (msgs.get("oldMessageSetID"), msgs.get("newMessageSetID")) == (first_id, first_id)
-        assert [c["Name"] for c in acme.qb.customers] == ["Jane Doe"]
-        (line,) = acme.client.responses(job, wait_for_qbwc=1)
-        assert line.response is not None
-        assert line.response.message_set_status_code == ("0" if applied else None)
-        assert line.responses[0].records()[0]["ListID"] == acme.qb.customers[0]["ListID"]
-        assert acme.client.job(job).status == "done"
+    log = acme.connector.session()
+    msgs, _ = qbxml.parse_request(log.sent[0])
+    # The same UUID as old and new: QuickBooks answers its stored outcome, or applies it once.
+    assert (msgs.get("oldMessageSetID"), msgs.get("newMessageSetID")) == (first_id, first_id)
+    assert [c["Name"] for c in acme.qb.customers] == ["Jane Doe"]
+    (line,) = acme.client.responses(job, wait_for_qbwc=1)
+    assert line.response is not None
+    assert line.response.message_set_status_code == ("0" if applied else None)
+    assert line.responses[0].records()[0]["ListID"] == acme.qb.customers[0]["ListID"]
+    assert acme.client.job(job).status == "done"
 
 
-def test_a_query_whose_answer_was_lost_is_asked_afresh(tmp_path: Path) -> None:
-    with RunningBridge(tmp_path / "bridge.db", **{**FAST, "session_idle_timeout": 0.2}) as running:
-        acme = make_company(running, customers=3)
-        acme.client.submit([customer_query(2)])
-        dropped = acme.connector.session(drop_after=1)
-        time.sleep(0.3)
-        log = acme.connector.session()
-        before, after = (qbxml.parse_request(t)[0] for t in (dropped.sent[0], log.sent[0]))
-        # A stored answer would hold an iterator of the dead session: a new id, no oldMessageSetID.
-        assert after.get("oldMessageSetID") is None
-        assert after.get("newMessageSetID") != before.get("newMessageSetID")
-        assert [_requests(t)[0][1].get("iterator") for t in log.sent] == ["Start", "Continue"]
+def test_a_query_whose_answer_was_lost_is_asked_afresh(running: RunningBridge, clock: Clock) -> None:
+    acme = make_company(running, customers=3)
+    acme.client.submit([customer_query(2)])
+    dropped = acme.connector.session(drop_after=1)
+    clock.advance(FAST["session_idle_timeout"] + 1)
+    log = acme.connector.session()
+    before, after = (qbxml.parse_request(t)[0] for t in (dropped.sent[0], log.sent[0]))
+    # A stored answer would hold an iterator of the dead session: a new id, no oldMessageSetID.
+    assert after.get("oldMessageSetID") is None
+    assert after.get("newMessageSetID") != before.get("newMessageSetID")
+    assert [_requests(t)[0][1].get("iterator") for t in log.sent] == ["Start", "Continue"]
 
 
 def test_a_restart_loses_nothing_queued_or_answered_and_the_session_goes_on(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from bridge_harness import Soap, customer_query, host_response, qwc_ids, recorded_hcp
-from conftest import FAST, Company, make_company
+from conftest import FAST, Clock, Company, make_company
 from qbd_bridge.passwords import LoginThrottle
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
@@ -42,27 +42,28 @@ def test_authenticate_answers_nvu_none_busy_or_a_ticket(running: RunningBridge, 
     assert acme.soap.authenticate(user, acme.password)[1] == "none"
 
 
-def test_a_session_left_idle_expires_and_its_answer_is_asked_again(tmp_path: Path) -> None:
-    with RunningBridge(tmp_path / "bridge.db", **{**FAST, "session_idle_timeout": 0.3}) as running:
-        acme = make_company(running, customers=3)
-        job = acme.client.submit([customer_query()])
-        stuck = acme.connector.session(drop_after=1)  # QBWC died between QuickBooks and the answer
-        assert len(stuck.sent) == 1
-        user, _, _ = qwc_ids(acme.qwc)
-        assert acme.soap.authenticate(user, acme.password)[1] == "busy"
-        time.sleep(0.4)
-        again = acme.connector.session()
-        assert again.auth[1] == ""
-        assert again.percents == [100]
-        assert acme.soap.send(stuck.auth[0]) == ""
-        assert "ended (expired" in acme.soap.last_error(stuck.auth[0])
-        (line,) = acme.client.responses(job, wait_for_qbwc=1)
-        assert len(line.responses[0].records()) == 3
+def test_a_session_left_idle_expires_and_its_answer_is_asked_again(
+    running: RunningBridge, acme: Company, clock: Clock
+) -> None:
+    job = acme.client.submit([customer_query()])
+    stuck = acme.connector.session(drop_after=1)  # QBWC died between QuickBooks and the answer
+    assert len(stuck.sent) == 1
+    user, _, _ = qwc_ids(acme.qwc)
+    assert acme.soap.authenticate(user, acme.password)[1] == "busy"
+    clock.advance(FAST["session_idle_timeout"] + 1)
+    again = acme.connector.session()
+    assert again.auth[1] == ""
+    assert again.percents == [100]
+    assert acme.soap.send(stuck.auth[0]) == ""
+    assert "ended (expired" in acme.soap.last_error(stuck.auth[0])
+    (line,) = acme.client.responses(job, wait_for_qbwc=1)
+    assert len(line.responses[0].records()) == 25
 
 
 def test_repeated_wrong_passwords_lock_the_user_without_holding_up_other_companies(tmp_path: Path) -> None:
-    settings = {**FAST, "failure_delay": 0.3, "lockout_after": 3, "lockout_seconds": 0.7}
-    with RunningBridge(tmp_path / "bridge.db", **settings) as running:
+    clock = Clock()
+    settings = {**FAST, "failure_delay": 0.3, "lockout_after": 3, "lockout_seconds": 60.0}
+    with RunningBridge(tmp_path / "bridge.db", clock=clock, **settings) as running:
         acme = make_company(running)
         other = make_company(running)
         user, _, _ = qwc_ids(acme.qwc)
@@ -83,7 +84,6 @@ def test_repeated_wrong_passwords_lock_the_user_without_holding_up_other_compani
         # Each refusal is answered late; the three waited side by side, not one after the other.
         assert 0.3 <= time.monotonic() - started < 0.8
         assert guesses.count("nvu") == 3
-        locked_at = time.monotonic()
 
         # Locked: even the right password is refused for now; while that refusal is held back,
         # the other company signs in at once.
@@ -98,7 +98,7 @@ def test_repeated_wrong_passwords_lock_the_user_without_holding_up_other_compani
         assert right[1] == "nvu"
         assert other.soap.close(ticket) == "OK"
 
-        time.sleep(max(0.0, 0.75 - (time.monotonic() - locked_at)))
+        clock.advance(61)  # the lock is over
         assert acme.soap.authenticate(user, acme.password)[1] == "none"
         assert "refused" in (acme.client.status().last_error or "")
 
@@ -198,17 +198,17 @@ def test_noop_keeps_the_session_while_an_open_job_waits_for_its_producer(
     assert acme.client.job(job).status == "done"
 
 
-def test_an_open_job_whose_producer_went_quiet_is_closed_and_later_jobs_run(tmp_path: Path) -> None:
-    with RunningBridge(tmp_path / "bridge.db", **{**FAST, "producer_timeout": 0.3}) as running:
-        acme = make_company(running, customers=2)
-        quiet = acme.client.submit([customer_query(request_id="q")], open=True)
-        later = acme.client.submit([customer_query(request_id="later")])
-        log = acme.connector.session(noop_sleep=0.1)
-        assert 1 <= log.noops <= 5
-        assert [qbxml.parse_request(text)[1][0].get("requestID") for text in log.sent] == ["q", "later"]
-        assert acme.client.job(quiet).status == "done"
-        assert "producer added no message set" in (acme.client.job(quiet).note or "")
-        assert acme.client.job(later).status == "done"
+def test_an_open_job_whose_producer_went_quiet_is_closed_and_later_jobs_run(
+    running: RunningBridge, acme: Company, clock: Clock
+) -> None:
+    quiet = acme.client.submit([customer_query(request_id="q")], open=True)
+    later = acme.client.submit([customer_query(request_id="later")])
+    log = acme.connector.session(on_noop=lambda noops: clock.advance(FAST["producer_timeout"] / 2))
+    assert log.noops == 2  # waited twice for the producer; at the third look it had been quiet too long
+    assert [qbxml.parse_request(text)[1][0].get("requestID") for text in log.sent] == ["q", "later"]
+    assert acme.client.job(quiet).status == "done"
+    assert "producer added no message set" in (acme.client.job(quiet).note or "")
+    assert acme.client.job(later).status == "done"
 
 
 def test_two_companies_run_their_sessions_at_the_same_time(running: RunningBridge) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -38,6 +40,10 @@ class BridgeConfig:
     server_version: str = ""
     #: clientVersion answers ``O:<this>`` to a Web Connector older than it.
     min_client_version: str = "2.0.0.0"
+
+    #: The service's clock (epoch seconds): session idleness, producer timeouts, lockouts and
+    #: "last called" are read from it. Tests move it forward instead of sleeping.
+    clock: Callable[[], float] = field(default=time.time)
 
     @property
     def database_path(self) -> Path:

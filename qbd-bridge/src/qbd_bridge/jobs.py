@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -259,7 +258,7 @@ class Jobs:
         if not isinstance(label, str):
             raise ApiError(400, "bad_request", "label must be a string")
         job_id = uuid.uuid4().hex
-        now = time.time()
+        now = self.config.clock()
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO jobs(id, company_id, label, status, open, total, created_at, updated_at) "
@@ -275,7 +274,7 @@ class Jobs:
     def append(self, job_id: str, message_sets: Any, *, close: bool = False) -> dict[str, Any]:
         """Add message sets to an open job (and close it when ``close``)."""
         checked = self._checked(message_sets)
-        now = time.time()
+        now = self.config.clock()
         with self.db.transaction() as conn:
             job = conn.execute("SELECT status, open, total FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if job is None:
@@ -299,7 +298,7 @@ class Jobs:
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel what of a job is not sent yet (a message set QuickBooks is answering is still recorded)."""
-        now = time.time()
+        now = self.config.clock()
         with self.db.transaction() as conn:
             job = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if job is None:

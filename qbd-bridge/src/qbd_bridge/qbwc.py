@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 import uuid
 from typing import Any
 
@@ -259,7 +258,7 @@ class Conversation:
 
     def authenticate(self, username: str, password: str) -> tuple[list[str], float]:
         """The answer to authenticate, and the delay to apply before answering (refused logins)."""
-        now = time.time()
+        now = self.config.clock()
         found = self.companies.by_username(username)
         locked = self.throttle.locked(username, now)
         # The hash is checked for unknown users and locked ones too: every refusal costs the same.
@@ -306,7 +305,7 @@ class Conversation:
 
     def send_request(self, ticket: str, hcp: str, company_file: str, major: str, minor: str) -> str:
         """The next qbXML request of the session, or ``""`` (getLastError then says why, or NoOp)."""
-        now = time.time()
+        now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._live(conn, ticket, now)
@@ -478,7 +477,7 @@ class Conversation:
 
     def receive_response(self, ticket: str, response: str, hresult: str, message: str) -> int:
         """Record QuickBooks' answer; percent done (100: nothing left), or -1 (getLastError says why)."""
-        now = time.time()
+        now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._live(conn, ticket, now)
@@ -575,7 +574,7 @@ class Conversation:
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
         """QBWC could not reach QuickBooks or the file: recorded, and the session is over (``done``)."""
-        now = time.time()
+        now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._live(conn, ticket, now)
@@ -596,7 +595,7 @@ class Conversation:
 
     def last_error(self, ticket: str) -> str:
         """What went wrong in the session, ``NoOp`` to be asked again in 5 s, or ``""``."""
-        now = time.time()
+        now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._session(conn, ticket)
@@ -619,7 +618,7 @@ class Conversation:
             self._flush()
 
     def close_connection(self, ticket: str) -> str:
-        now = time.time()
+        now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._session(conn, ticket)
@@ -636,7 +635,7 @@ class Conversation:
 
         ``expire`` ends the company's idle sessions first (their iterators are then reported lost).
         """
-        now = time.time()
+        now = self.config.clock()
         company = self.companies.find(name)
         if company is None:
             raise ApiError(404, "unknown_company", f"unknown company {name}")
