@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from qbo_client import catalog
 from qbo_sandbox.testing import RunningSandbox
 from tap_harness import selected_catalog, tap_config
@@ -90,3 +91,52 @@ def test_sync_with_state_keeps_the_config_file_as_it_was_and_logs_no_secret(
         stored["access_token"],
     ):
         assert secret not in first.stderr + second.stderr
+
+
+def refused(*args: str) -> str:
+    """The one error line of a command that stopped on its config: exit status 2, nothing on stdout."""
+    result = subprocess.run([TAP, *args], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "| ERROR " in line]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "does not exist: check the --config path"),
+        ('{"client_id": "a",', "is not valid JSON (line 1, column 19"),
+        ('["client_id"]', "holds a JSON list, not an object of settings"),
+    ],
+    ids=["missing", "not JSON", "a list"],
+)
+@pytest.mark.parametrize("mode", [["--discover"], []], ids=["discover", "sync"])
+def test_a_config_file_that_cannot_be_read_is_named_in_one_line(
+    tmp_path: Path, content: str | None, said: str, mode: list[str]
+) -> None:
+    config = tmp_path / "config.json"
+    if content is not None:
+        config.write_text(content)
+    line = refused("--config", str(config), *mode)
+    assert f"the config file {config} {said}" in line
+
+
+@pytest.mark.parametrize("mode", [["--discover"], []], ids=["discover", "sync"])
+def test_an_invalid_setting_is_named_in_one_line_with_its_problem(tmp_path: Path, mode: list[str]) -> None:
+    secret = "98765432109876543"
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps({"client_id": "a", "client_secret": int(secret), "realm_id": "1", "page_size": 5000})
+    )
+    line = refused("--config", str(config), *mode)
+    assert "5000 is greater than the maximum of 1000 in config['page_size']" in line
+    assert "is not of type 'string' in config['client_secret']" in line
+    assert secret not in line
+
+
+def test_help_tells_of_the_auth_command() -> None:
+    shown = " ".join(tap("--help").stdout.split())
+    assert "tap-quickbooks auth --config FILE` connects a company" in shown

@@ -12,17 +12,21 @@ which is the source of truth once it exists.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 from qbo_client import authorize, catalog, redact
 from qbo_client.client import QBOClient
 from qbo_client.config import DEFAULT_MINOR_VERSION
 from qbo_client.errors import QBOError
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 
 from .changes import ChangeFeed
 from .messages import SingerWriter
@@ -35,6 +39,45 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
 
     from .changes import Fetched
+
+
+class SettingsError(ValueError):
+    """A config file or a setting the tap cannot use; the message names it and what to do."""
+
+
+def check_config_file(path: str) -> None:
+    """Refuse a ``--config`` file that is missing, unreadable or not a JSON object, naming it."""
+    if path == "ENV":  # the SDK's word for "read the environment"
+        return
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"the config file {path} does not exist: check the --config path") from None
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot read the config file {path} ({exc.strerror}): check the --config path"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"the config file {path} is not UTF-8 text: save it as UTF-8 JSON") from None
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"the config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): "
+            "fix the file"
+        ) from None
+    if not isinstance(settings, dict):
+        raise SettingsError(
+            f"the config file {path} holds a JSON {type(settings).__name__}, not an object of settings: "
+            'fix the file ({"client_id": ..., ...})'
+        )
+
+
+def invalid_settings(errors: list[str]) -> str:
+    """The SDK's validation errors (each names its setting) as one line with what to do."""
+    said = "; ".join(" ".join(error.split())[:300] for error in errors)
+    return f"invalid config: {said}: fix the setting(s) in the --config file or the environment"
 
 
 class TapQuickBooks(Tap):
@@ -175,10 +218,39 @@ class TapQuickBooks(Tap):
             sys.exit(2)
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's validation, with the secrets masked first: its errors quote the values they
-        refuse (``98765 is not of type 'string' in config['client_secret']``), and the CLI logs them."""
+        """The SDK's validation, fatal in every mode: an invalid config raises :class:`SettingsError`.
+
+        Overridden (an SDK internal: no public hook sits between the validator and what the SDK does
+        with its errors) because the SDK's discovery passes ``raise_errors=False`` and only warns
+        "Config validation failed", naming no setting, then exits 0; a run gets one log line per
+        error and exit status 1. Here both get one line naming each setting (``main`` prints it, exit
+        status 2); discovery needs a valid config too, since settings shape the catalog
+        (``include_deletes``, ``reports``). The secrets are masked first: the errors quote the values
+        they refuse (``98765 is not of type 'string' in config['client_secret']``).
+        """
         redact.protect_settings(self._config)
-        return super()._validate_config(raise_errors=raise_errors)
+        try:
+            return super()._validate_config(raise_errors=True)
+        except ConfigValidationError as exc:
+            raise SettingsError(invalid_settings(exc.errors)) from None
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Each ``--config`` file checked first: a missing or malformed one is named, not a traceback."""
+        for path in value:
+            check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command, with a help that tells of the ``auth`` command beside it."""
+        command = super().get_singer_command()
+        command.help = (
+            "Execute the Singer tap: read a QuickBooks Online company. "
+            f"`{cls.name} auth --config FILE` connects a company first (OAuth consent in a browser; the "
+            f"tokens go to the token store): see `{cls.name} auth --help`."
+        )
+        return command
 
     def discover_streams(self) -> list[Stream]:
         """A stream for every object of the catalog, then the report streams."""
@@ -242,7 +314,20 @@ def main() -> None:
     # get_singer_command would copy the SDK's option list. A Singer command takes no positional
     # argument, so an `auth` among the arguments can only mean the subcommand: it is picked out
     # before click sees them, and the SDK's command stays exactly as the SDK builds it.
-    authorize.dispatch(TapQuickBooks.name, lambda: TapQuickBooks.cli())
+    authorize.dispatch(TapQuickBooks.name, _singer_command)
+
+
+def _singer_command() -> None:
+    """The SDK's command; a config it cannot use stops it with one line and exit status 2.
+
+    Caught here, around the whole command, because the SDK reads ``--config`` and runs discovery in
+    click callbacks, before (and outside) :meth:`TapQuickBooks.invoke`.
+    """
+    try:
+        TapQuickBooks.cli()
+    except SettingsError as exc:
+        TapQuickBooks.logger.error("tap-quickbooks stopped: %s", exc)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
