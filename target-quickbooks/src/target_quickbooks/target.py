@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
 from qbo_client import authorize, redact
 from qbo_client.config import CLIENT_SETTINGS, ClientConfig
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
-from singer_sdk.exceptions import RecordsWithoutSchemaException
+from singer_sdk.exceptions import ConfigValidationError, RecordsWithoutSchemaException
 from singer_sdk.io_base import SingerReader
 from singer_sdk.singerlib.encoding import SingerMessageType
 from singer_sdk.singerlib.exceptions import InvalidInputLine
@@ -26,6 +27,49 @@ from .deadletter import FailFast
 from .mapping import StreamMappingError, check_explicit
 from .sinks import QuickBooksSink
 from .writer import Settings, Writer
+
+#: The exit status of a run that wrote records to the dead letter (``dead_letter_exit_code``): not 0,
+#: so that a scheduler sees the run as failed; not 1 or 2, which say the run stopped.
+DEAD_LETTER_EXIT_CODE = 3
+
+
+class SettingsError(ValueError):
+    """A config file or a setting the target cannot use; the message names it and what to do."""
+
+
+# The same checks as tap-quickbooks' (tap_quickbooks.tap): the plugins never import each other.
+def check_config_file(path: str) -> None:
+    """Refuse a ``--config`` file that is missing, unreadable or not a JSON object, naming it."""
+    if path == "ENV":  # the SDK's word for "read the environment"
+        return
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"the config file {path} does not exist: check the --config path") from None
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot read the config file {path} ({exc.strerror}): check the --config path"
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"the config file {path} is not UTF-8 text: save it as UTF-8 JSON") from None
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"the config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): "
+            "fix the file"
+        ) from None
+    if not isinstance(settings, dict):
+        raise SettingsError(
+            f"the config file {path} holds a JSON {type(settings).__name__}, not an object of settings: "
+            'fix the file ({"client_id": ..., ...})'
+        )
+
+
+def invalid_settings(errors: list[str]) -> str:
+    """The SDK's validation errors (each names its setting) as one line with what to do."""
+    said = "; ".join(" ".join(error.split())[:300] for error in errors)
+    return f"invalid config: {said}: fix the setting(s) in the --config file or the environment"
 
 
 class InputError(InvalidInputLine):
@@ -122,6 +166,10 @@ class TargetQuickBooks(Target):
     name = "target-quickbooks"
     default_sink_class = QuickBooksSink
     message_reader_class = QuickBooksReader
+    #: The exit status the command ends with after a complete run: ``dead_letter_exit_code`` when
+    #: records went to the dead letter, else 0. Kept on the class because the SDK's command builds
+    #: and runs the target inside ``invoke`` and hands no instance back.
+    exit_status = 0
 
     config_jsonschema = th.PropertiesList(
         # -- the company and the app (qbo-client settings) --
@@ -183,6 +231,13 @@ class TargetQuickBooks(Target):
             description="JSONL file of the records that could not be written, with the reason.",
         ),
         th.Property(
+            "dead_letter_exit_code",
+            th.IntegerType(minimum=0, maximum=255),
+            default=DEAD_LETTER_EXIT_CODE,
+            description="Exit status of a run that put records in the dead letter, so that a scheduler "
+            "sees it (0: such a run succeeds).",
+        ),
+        th.Property(
             "fail_fast", th.BooleanType, default=False, description="Stop at the first failed record."
         ),
         th.Property(
@@ -208,11 +263,38 @@ class TargetQuickBooks(Target):
     ).to_dict()
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's validation, with the secrets masked first: its errors quote the values they
-        refuse (``98765 is not of type 'string' in config['client_secret']``), and the CLI logs them.
-        ``__init__`` runs it inside ``super().__init__()``, before the masking there could."""
+        """The SDK's validation; an invalid config raises :class:`SettingsError`, one line naming
+        each setting (``main`` prints it, exit status 2).
+
+        Overridden (an SDK internal: no public hook sits between the validator and what the SDK does
+        with its errors) because the SDK's command logs one line per error and exits 1. The secrets
+        are masked first: the errors quote the values they refuse (``98765 is not of type 'string'
+        in config['client_secret']``), and ``__init__`` runs this inside ``super().__init__()``,
+        before the masking there could.
+        """
         redact.protect_settings(self._config)
-        return super()._validate_config(raise_errors=raise_errors)
+        try:
+            return super()._validate_config(raise_errors=raise_errors)
+        except ConfigValidationError as exc:
+            raise SettingsError(invalid_settings(exc.errors)) from None
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Each ``--config`` file checked first: a missing or malformed one is named, not a traceback."""
+        for path in value:
+            check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command, with a help that tells of the ``auth`` command beside it."""
+        command = super().get_singer_command()
+        command.help = (
+            "Execute the Singer target: write records into a QuickBooks Online company. "
+            f"`{cls.name} auth --config FILE` connects a company first (OAuth consent in a browser; the "
+            f"tokens go to the token store): see `{cls.name} auth --help`."
+        )
+        return command
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,11 +302,11 @@ class TargetQuickBooks(Target):
         check_explicit(self.config.get("stream_maps_to_objects"))
         batch_size = int(self.config.get("batch_size") or 30)
         if not 1 <= batch_size <= 30:
-            raise ValueError(
+            raise SettingsError(
                 f"batch_size must be between 1 and 30 (QuickBooks' batch limit), not {batch_size}"
             )
         if self.config.get("create_only") and self.config.get("update_only"):
-            raise ValueError("create_only and update_only exclude each other: set one of them")
+            raise SettingsError("create_only and update_only exclude each other: set one of them")
         self.finishing = False
         self._emitted_state: dict | None = None
         self._writer: Writer | None = None
@@ -273,7 +355,21 @@ class TargetQuickBooks(Target):
                 self._writer.drain(final=True)
             super().process_endofpipe()
             if self._writer is not None:
-                self.logger.info("target-quickbooks finished: %s", self._writer.summary())
+                summary = self._writer.summary()
+                dead = self._writer.dead
+                code = self.config.get("dead_letter_exit_code")
+                code = DEAD_LETTER_EXIT_CODE if code is None else int(code)
+                TargetQuickBooks.exit_status = code if dead.count else 0
+                if dead.count:
+                    self.logger.warning(
+                        "target-quickbooks finished with %d record(s) in the dead letter %s (each with "
+                        "the reason): %s",
+                        dead.count,
+                        dead.path,
+                        summary,
+                    )
+                else:
+                    self.logger.info("target-quickbooks finished: %s", summary)
         finally:
             if self._writer is not None:
                 self.counts = dict(self._writer.counts)
@@ -308,7 +404,9 @@ class TargetQuickBooks(Target):
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run; an input that cannot be used, a failed record under ``fail_fast`` or a company that
-        cannot be reached stops the run with one clear line on stderr and exit status 2."""
+        cannot be reached stops the run with one clear line on stderr and exit status 2. A run that
+        put records in the dead letter ends with ``dead_letter_exit_code`` (3; 0 for a success)."""
+        TargetQuickBooks.exit_status = 0
         try:
             super().invoke(*args, **kwargs)
         except (
@@ -320,12 +418,27 @@ class TargetQuickBooks(Target):
         ) as exc:
             cls.logger.error("target-quickbooks stopped: %s", exc)
             sys.exit(2)
+        if TargetQuickBooks.exit_status:
+            sys.exit(TargetQuickBooks.exit_status)
 
 
 def main() -> None:
     """``target-quickbooks``: ``target-quickbooks auth`` connects a company, anything else runs the target."""
     # The same dispatch as tap-quickbooks' (see tap_quickbooks.tap.main for why not a click subcommand).
-    authorize.dispatch(TargetQuickBooks.name, lambda: TargetQuickBooks.cli())
+    authorize.dispatch(TargetQuickBooks.name, _singer_command)
+
+
+def _singer_command() -> None:
+    """The SDK's command; a config it cannot use stops it with one line and exit status 2.
+
+    Caught here, around the whole command, because the SDK reads ``--config`` in a click callback,
+    before (and outside) :meth:`TargetQuickBooks.invoke`.
+    """
+    try:
+        TargetQuickBooks.cli()
+    except SettingsError as exc:
+        TargetQuickBooks.logger.error("target-quickbooks stopped: %s", exc)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
