@@ -86,3 +86,9 @@ def qbd_sample_company_db(_qbd_sample_master: Path, tmp_path: Path) -> Path:
     target = tmp_path / "sample.qbw"
     shutil.copyfile(_qbd_sample_master, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def qbd_sample_now() -> datetime:
+    """The "now" the sample company file was seeded at: its history is the year before it."""
+    return SAMPLE_NOW

@@ -227,7 +227,9 @@ class _ListBuilder:
     def vendors(self) -> list[Vendor]:
         rng = self.rng
         wanted = max(30, round(len(data.VENDORS) * self.scale))
-        rows = list(data.VENDORS[:wanted])
+        # The bank (loan, card, charges) and the tax agency are vendors of every company.
+        essential = [row for row in data.VENDORS if row[1] in ("bank", "sales_tax")]
+        rows = essential + [row for row in data.VENDORS[:wanted] if row not in essential]
         while len(rows) < wanted:
             trade, category, is_1099 = rng.choice(data.VENDOR_TRADES)
             rows.append((f"{rng.choice(data.LAST_NAMES)} {trade}", category, is_1099))
@@ -480,7 +482,7 @@ class _ListBuilder:
         )
         cash.terms, cash.method = "Due on receipt", "Cash"
         count = 1
-        inactive = Quota(rng, 0.04)
+        inactive = Quota(rng, 0.08)
         changes = Quota(rng, 0.1)
         while count < total:
             # Four in five were customers before the year began; the others come during it.
@@ -520,7 +522,7 @@ class _ListBuilder:
                         count += 1
                 else:
                     billable.append(job)
-            if inactive() and since == SETUP_DAY and not jobs:
+            if since == SETUP_DAY and not jobs and inactive():
                 top.until = rng.randrange(200, 340)
                 self.sched.modify(top.until, "Customer", top.ref, {"IsActive": False}, early=True)
             elif changes():
