@@ -1,0 +1,249 @@
+"""Message sets: refusal of the whole set, onError, error recovery, and the host's own queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from qbd_client import qbxml
+from qbd_client.errors import RequestRefused
+from qbd_client.xml import local_name, parse_bytes
+
+HEAD = '<?xml version="1.0"?><?qbxml version="13.0"?>'
+OWNER = "{57F3B9B1-86F1-4FCC-B1EE-566DE1813D20}"
+
+
+def document(body: str, on_error: str = "stopOnError", **attrs: str) -> bytes:
+    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return f'{HEAD}<QBXML><QBXMLMsgsRq onError="{on_error}"{extra}>{body}</QBXMLMsgsRq></QBXML>'.encode()
+
+
+CUSTOMER_ADD = (
+    '<CustomerAddRq requestID="{id}"><CustomerAdd><Name>{name}</Name></CustomerAdd></CustomerAddRq>'
+)
+
+
+def adds(*names: str) -> str:
+    return "".join(CUSTOMER_ADD.format(id=i, name=n) for i, n in enumerate(names, start=1))
+
+
+def answers(response: bytes) -> list[tuple[str, str | None, int]]:
+    parsed = qbxml.parse_response(response)
+    return [(r.tag, r.request_id, r.status_code) for r in parsed.responses]
+
+
+HOSTILE: dict[str, bytes] = {
+    "not well-formed": document("<CustomerQueryRq>"),
+    "out of order": document(
+        "<CustomerQueryRq><ActiveStatus>All</ActiveStatus><MaxReturned>5</MaxReturned></CustomerQueryRq>"
+    ),
+    "unknown request": document("<FrobnicateRq/>"),
+    "unknown element": document("<CustomerQueryRq><Colour>red</Colour></CustomerQueryRq>"),
+    "bad enumeration": document("<CustomerQueryRq><ActiveStatus>Sometimes</ActiveStatus></CustomerQueryRq>"),
+    "bad delete type": document("<ListDelRq><ListDelType>Planet</ListDelType><ListID>1</ListID></ListDelRq>"),
+    "bad number": document("<CustomerQueryRq><MaxReturned>many</MaxReturned></CustomerQueryRq>"),
+    "bad attribute": document(
+        '<CustomerQueryRq iterator="Sideways"><MaxReturned>5</MaxReturned></CustomerQueryRq>'
+    ),
+    "missing required element": document(
+        "<CustomerAddRq><CustomerAdd><Phone>1</Phone></CustomerAdd></CustomerAddRq>"
+    ),
+    "no onError": f"{HEAD}<QBXML><QBXMLMsgsRq>{adds('Nope')}</QBXMLMsgsRq></QBXML>".encode(),
+    "wrong root": f"{HEAD}<QBXMLX><QBXMLMsgsRq onError='stopOnError'/></QBXMLX>".encode(),
+    "doctype with entity expansion": (
+        b'<?xml version="1.0"?><!DOCTYPE QBXML [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+        b'<QBXML><QBXMLMsgsRq onError="stopOnError"><CustomerAddRq><CustomerAdd><Name>&b;</Name>'
+        b"</CustomerAdd></CustomerAddRq></QBXMLMsgsRq></QBXML>"
+    ),
+    "external entity": (
+        b'<?xml version="1.0"?><!DOCTYPE QBXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<QBXML><QBXMLMsgsRq onError="stopOnError"><CustomerAddRq><CustomerAdd><Name>&x;</Name>'
+        b"</CustomerAdd></CustomerAddRq></QBXMLMsgsRq></QBXML>"
+    ),
+    "deep nesting": document(
+        adds("Fine") + "<CustomerQueryRq>" + "<a>" * 200 + "</a>" * 200 + "</CustomerQueryRq>"
+    ),
+    "huge body": document(adds("Fine") + "<!--" + "x" * (65 * 1024 * 1024) + "-->"),
+    "text between requests": document(adds("Fine") + "stray text"),
+    "continue without id": document(
+        '<CustomerQueryRq iterator="Continue"><MaxReturned>5</MaxReturned></CustomerQueryRq>'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_or_malformed_documents_are_refused_whole_and_change_nothing(
+    make_qbd_company: Any, name: str
+) -> None:
+    company = make_qbd_company()
+    company.add("Customer", {"Name": "Existing"})
+    before = company.digest()
+    with pytest.raises(RequestRefused) as refused:
+        company.process(HOSTILE[name], "session")
+    assert refused.value.code == "0x80040400"
+    assert refused.value.message == "QuickBooks found an error when parsing the provided XML text stream."
+    assert company.digest() == before
+    assert company.count("Customer") == 1
+
+
+def test_a_valid_request_before_a_bad_one_is_not_applied(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    before = company.digest()
+    body = (
+        adds("Applied Too Soon")
+        + "<CustomerQueryRq><ActiveStatus>All</ActiveStatus><MaxReturned>1</MaxReturned></CustomerQueryRq>"
+    )
+    with pytest.raises(RequestRefused):
+        company.process(document(body), "s")
+    assert company.digest() == before
+
+
+def test_stop_on_error_leaves_later_requests_unanswered(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    response = company.process(document(adds("One", "One", "Three"), "stopOnError"), "s")
+    assert answers(response) == [("CustomerAddRs", "1", 0), ("CustomerAddRs", "2", 3100)]
+    assert company.count("Customer") == 1
+
+
+def test_continue_on_error_answers_every_request(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    response = company.process(document(adds("One", "One", "Three"), "continueOnError"), "s")
+    assert answers(response) == [
+        ("CustomerAddRs", "1", 0),
+        ("CustomerAddRs", "2", 3100),
+        ("CustomerAddRs", "3", 0),
+    ]
+    assert company.count("Customer") == 2
+
+
+def test_rollback_on_error_undoes_the_earlier_writes_of_the_set(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    company.add("Customer", {"Name": "Existing"})
+    before = company.digest()
+    response = company.process(document(adds("New One", "Existing", "Never"), "rollbackOnError"), "s")
+    assert answers(response) == [("CustomerAddRs", "1", 0), ("CustomerAddRs", "2", 3100)]
+    assert company.digest() == before
+    assert company.count("Customer") == 1
+
+
+def test_warnings_do_not_stop_a_set(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    body = '<CustomerQueryRq requestID="q"><FullName>Nobody</FullName></CustomerQueryRq>' + adds("After")
+    response = company.process(document(body, "stopOnError"), "s")
+    assert answers(response) == [("CustomerQueryRs", "q", 500), ("CustomerAddRs", "1", 0)]
+
+
+def test_a_message_set_sent_again_gets_its_stored_answer_instead_of_a_second_write(
+    make_qbd_company: Any,
+) -> None:
+    company = make_qbd_company()
+    first = company.process(document(adds("Once"), newMessageSetID="set-1"), "session-1")
+    parsed = qbxml.parse_response(first)
+    assert (parsed.new_message_set_id, parsed.message_set_status_code) == ("set-1", "0")
+    after_first = company.digest()
+    # The connection dropped before the answer arrived: the next session sends it again.
+    again = company.process(
+        document(adds("Once"), newMessageSetID="set-2", oldMessageSetID="set-1"), "session-2"
+    )
+    assert again == first
+    assert company.count("Customer") == 1
+    assert company.digest() == after_first
+    # The same newMessageSetID again is the same set.
+    assert company.process(document(adds("Once"), newMessageSetID="set-1"), "session-3") == first
+    # An oldMessageSetID never processed: the set is new, and is kept under its newMessageSetID.
+    fresh = company.process(document(adds("Twice"), newMessageSetID="set-3", oldMessageSetID="lost"), "s")
+    assert answers(fresh) == [("CustomerAddRs", "1", 0)]
+    assert company.count("Customer") == 2
+    assert company.process(document(adds("Twice"), oldMessageSetID="set-3"), "s") == fresh
+
+
+def test_an_error_answer_is_kept_for_recovery_too(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    company.add("Customer", {"Name": "Taken"})
+    first = company.process(document(adds("Taken"), newMessageSetID="err-1"), "s")
+    assert answers(first) == [("CustomerAddRs", "1", 3100)]
+    assert company.process(document(adds("Taken"), oldMessageSetID="err-1"), "s") == first
+
+
+def test_clear_all_message_sets_forgets_stored_answers(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    company.process(document(adds("A"), newMessageSetID="m-1"), "s")
+    company.process(document("", oldMessageSetID="ClearAllMessageSets"), "s")
+    replay = company.process(document(adds("A"), oldMessageSetID="m-1"), "s")
+    assert answers(replay) == [("CustomerAddRs", "1", 3100)]
+
+
+def test_the_response_document_echoes_request_ids_in_order(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    body = (
+        '<HostQueryRq requestID="h"/><CompanyQueryRq requestID="c"/>'
+        '<PreferencesQueryRq requestID="p"/><CustomerQueryRq/>'
+    )
+    response = company.process(document(body, "continueOnError"), "s")
+    root = parse_bytes(response)
+    assert local_name(root) == "QBXML"
+    assert [(r.tag, r.request_id) for r in qbxml.parse_response(response).responses] == [
+        ("HostQueryRs", "h"),
+        ("CompanyQueryRs", "c"),
+        ("PreferencesQueryRs", "p"),
+        ("CustomerQueryRs", None),
+    ]
+    assert response.startswith(b"<?xml")
+
+
+def test_requests_as_text_and_in_windows_1252_bytes_are_read(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    text = document(adds("Café Crème")).decode()
+    assert answers(company.process(text, "s")) == [("CustomerAddRs", "1", 0)]
+    legacy = (
+        '<?xml version="1.0" encoding="windows-1252"?><QBXML><QBXMLMsgsRq onError="stopOnError">'
+        + CUSTOMER_ADD.format(id=1, name="Müller €")
+        + "</QBXMLMsgsRq></QBXML>"
+    ).encode("cp1252")
+    assert answers(company.process(legacy, "s")) == [("CustomerAddRs", "1", 0)]
+    names = {
+        c["Name"]
+        for c in qbxml.parse_response(company.process(document("<CustomerQueryRq/>"), "s"))
+        .responses[0]
+        .records()
+    }
+    assert names == {"Café Crème", "Müller ?"}
+
+
+def test_host_response_stores_the_first_file_id_of_an_application(make_qbd_company: Any) -> None:
+    company = make_qbd_company(company_name="Larkspur Supply", product="QuickBooks Enterprise Solutions 24.0")
+    first = company.host_response(OWNER, "{11111111-2222-3333-4444-555555555555}")
+    later = company.host_response(OWNER, "{99999999-9999-9999-9999-999999999999}")
+    for text in (first, later):
+        parsed = qbxml.parse_response(text)
+        assert [(r.tag, r.request_id, r.status_code) for r in parsed.responses] == [
+            ("HostQueryRs", "0", 0),
+            ("CompanyQueryRs", "1", 0),
+            ("PreferencesQueryRs", "2", 0),
+        ]
+        host, company_rs, _ = parsed.responses
+        host_ret = host.rets[0]
+        versions = [c.text for c in host_ret if local_name(c) == "SupportedQBXMLVersion"]
+        assert versions[0] == "1.0"
+        assert versions[-1] == "13.0"
+        assert host_ret.findtext("MajorVersion") == "34"
+        company_ret = company_rs.rets[0]
+        assert company_ret.findtext("CompanyName") == "Larkspur Supply"
+        (ext,) = company_ret.findall("DataExtRet")
+        assert (ext.findtext("OwnerID"), ext.findtext("DataExtName")) == (OWNER, "FileID")
+        assert ext.findtext("DataExtValue") == "{11111111-2222-3333-4444-555555555555}"
+    assert first.startswith('<?xml version="1.0" ?><QBXML>')
+    # A CompanyQuery naming the OwnerID sees the same data extension.
+    response = company.process(document(f"<CompanyQueryRq><OwnerID>{OWNER}</OwnerID></CompanyQueryRq>"), "s")
+    company_ret = qbxml.parse_response(response).responses[0].rets[0]
+    assert company_ret.find("DataExtRet/DataExtValue").text == "{11111111-2222-3333-4444-555555555555}"  # type: ignore[union-attr]
+
+
+def test_report_types_the_emulator_does_not_keep_are_answered_not_supported(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    body = (
+        "<GeneralSummaryReportQueryRq><GeneralSummaryReportType>SalesByRepSummary</GeneralSummaryReportType>"
+        "</GeneralSummaryReportQueryRq>"
+    )
+    (answer,) = qbxml.parse_response(company.process(document(body), "s")).responses
+    assert (answer.status_code, answer.status_severity) == (1030, "Error")
