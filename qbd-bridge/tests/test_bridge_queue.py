@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from bridge_harness import Soap, customer_add, customer_query, host_response, qw
 from conftest import FAST, Clock, Company, make_company
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
+from qbd_client.client import BridgeError
 from qbd_client.errors import IteratorExpired, RequestRefused
 from qbd_client.xml import local_name
 
@@ -191,3 +193,26 @@ def test_cancel_stops_what_is_not_sent_yet(running: RunningBridge, acme: Company
     assert [line.responses[0].request_id for line in acme.client.responses(job, wait_for_qbwc=1)] == ["a"]
     assert acme.client.job(kept).status == "done"
     assert acme.client.cancel(kept).status == "done"  # a finished job stays as it ended
+
+
+def test_finished_jobs_are_deleted_after_their_retention(
+    running: RunningBridge, acme: Company, clock: Clock
+) -> None:
+    finished = acme.client.submit([customer_query()])
+    acme.connector.session()
+    assert acme.client.job(finished).status == "done"
+    clock.advance(7 * 86400 + 3600)
+    waiting = acme.client.submit([customer_query()])  # queued, not finished: kept however old
+    clock.advance(7 * 86400 + 3600)
+    acme.connector.session()  # the purge runs at an authenticate, at most once an hour
+    with pytest.raises(BridgeError, match="unknown job"):
+        acme.client.job(finished)
+    assert acme.client.job(waiting).status == "done"
+    conn = sqlite3.connect(running.database)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM responses WHERE job_id = ?", (finished,)).fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM message_sets WHERE job_id = ?", (finished,)).fetchone() == (
+            0,
+        )
+    finally:
+        conn.close()

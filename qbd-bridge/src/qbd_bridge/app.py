@@ -33,6 +33,9 @@ from .store import Companies, Database, Tokens
 
 log = logging.getLogger("qbd_bridge")
 
+#: Seconds between two purges of finished jobs past their retention.
+PURGE_EVERY = 3600.0
+
 
 class BodyTooLarge(Exception):
     """A request body over the configured limit."""
@@ -67,6 +70,18 @@ class Bridge:
             self.config.lockout_after, self.config.lockout_seconds, self.config.lockout_max
         )
         self.conversation = Conversation(self.db, self.config, self.signals, throttle)
+        self._purged_at = float("-inf")
+        self.purge()
+
+    def purge(self) -> None:
+        """Delete jobs past their retention, at most once an hour (called at each authenticate)."""
+        now = self.config.clock()
+        if now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        deleted = self.jobs.purge()
+        if deleted:
+            log.info("deleted %d jobs finished more than %g days ago", deleted, self.config.retention_days)
 
     def close(self) -> None:
         self.db.close()
@@ -129,6 +144,7 @@ class Bridge:
         if call.operation == "clientVersion":
             return talk.client_version(p["strVersion"])
         if call.operation == "authenticate":
+            await run_in_threadpool(self.purge)
             answer, delay = await run_in_threadpool(talk.authenticate, p["strUserName"], p["strPassword"])
             if delay:
                 await asyncio.sleep(delay)

@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--producer-timeout", type=float, default=BridgeConfig.producer_timeout, help="seconds"
     )
     serve.add_argument(
+        "--retention-days",
+        type=float,
+        default=BridgeConfig.retention_days,
+        help="finished jobs and their responses are deleted after this many days",
+    )
+    serve.add_argument(
         "--max-body-mb", type=float, default=BridgeConfig.max_body_bytes / 2**20, help="largest request body"
     )
 
@@ -140,6 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         database=args.db,
         session_idle_timeout=args.session_timeout,
         producer_timeout=args.producer_timeout,
+        retention_days=args.retention_days,
         max_body_bytes=int(args.max_body_mb * 2**20),
     )
     try:

@@ -36,6 +36,9 @@ class BridgeConfig:
     #: scrypt's cost (N) for passwords set from now on (each hash records its own cost). Tests of
     #: the bridge lower it to go fast; 2**14 takes about 50 ms and 16 MB per check.
     password_cost: int = 2**14
+    #: Finished jobs (their message sets and responses) are deleted this long after they finished:
+    #: the responses are for the plugins to read, not an archive.
+    retention_days: float = 7.0
     #: The version ``serverVersion`` reports.
     server_version: str = ""
     #: clientVersion answers ``O:<this>`` to a Web Connector older than it.

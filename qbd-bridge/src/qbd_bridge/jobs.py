@@ -322,6 +322,23 @@ class Jobs:
         with self.db.transaction() as conn:
             return job_view(conn, job_id)
 
+    def purge(self) -> int:
+        """Delete jobs finished more than ``retention_days`` ago; returns how many."""
+        cutoff = self.config.clock() - self.config.retention_days * 86400
+        with self.db.transaction() as conn:
+            old = [
+                row["id"]
+                for row in conn.execute(
+                    "SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?",
+                    (cutoff,),
+                )
+            ]
+            for job_id in old:
+                conn.execute("DELETE FROM responses WHERE job_id = ?", (job_id,))
+                conn.execute("DELETE FROM message_sets WHERE job_id = ?", (job_id,))
+                conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return len(old)
+
     def lines(self, job_id: str, after: int, limit: int = BATCH) -> tuple[list[Line], bool]:
         """Up to ``limit`` response lines after seq ``after``, and whether the job is over."""
         with self.db.transaction() as conn:
