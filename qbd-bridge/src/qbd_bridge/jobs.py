@@ -63,6 +63,12 @@ class Signals:
         with self._lock:
             return self._versions.get(job_id, 0)
 
+    def forget(self, job_ids: Sequence[str]) -> None:
+        """Drop the counters of jobs that are gone (the service runs for months)."""
+        with self._lock:
+            for job_id in job_ids:
+                self._versions.pop(job_id, None)
+
 
 # --- helpers shared with the QBWC side (called inside a transaction) -------------------------------
 
@@ -337,6 +343,7 @@ class Jobs:
                 conn.execute("DELETE FROM responses WHERE job_id = ?", (job_id,))
                 conn.execute("DELETE FROM message_sets WHERE job_id = ?", (job_id,))
                 conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        self.signals.forget(old)
         return len(old)
 
     def lines(self, job_id: str, after: int, limit: int = BATCH) -> tuple[list[Line], bool]:

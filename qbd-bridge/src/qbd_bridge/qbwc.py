@@ -502,6 +502,9 @@ class Conversation:
                     "UPDATE sessions SET pending = NULL, answered = answered + 1 WHERE ticket_hash = ?",
                     (session["ticket_hash"],),
                 )
+                if row is None or row["state"] != "sent":
+                    self._session_error(conn, session, "the request this answers is no longer in the queue")
+                    return -1
                 self._record(conn, session, row, response, hresult.strip(), message, now)
                 refresh_job(conn, row["job_id"], now)
                 self._touched.add(row["job_id"])
