@@ -140,3 +140,55 @@ def test_an_invalid_setting_is_named_in_one_line_with_its_problem(tmp_path: Path
 def test_help_tells_of_the_auth_command() -> None:
     shown = " ".join(tap("--help").stdout.split())
     assert "tap-quickbooks auth --config FILE` connects a company" in shown
+
+
+def test_a_run_logs_no_unsorted_warning_and_keeps_no_progress_markers(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    settings = tap_config(qbo_sandbox, tmp_path)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(settings))
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(selected_catalog(settings)))  # every object
+
+    run = tap("--config", str(config), "--catalog", str(catalog_file))
+
+    out = messages(run.stdout)
+    assert {m["stream"] for m in out if m["type"] == "RECORD"} >= {"Account", "Invoice", "CompanyInfo"}
+    assert "assumed to be unsorted" not in run.stderr
+    states = [m["value"] for m in out if m["type"] == "STATE"]
+    for value in states:
+        for name, bookmark in value.get("bookmarks", {}).items():
+            assert "progress_markers" not in bookmark, name
+    # every stream completed, and each bookmark is the run's start (the same moment for all)
+    bookmarks = states[-1]["bookmarks"]
+    assert set(bookmarks) == set(catalog.names())
+    assert {b["replication_key"] for b in bookmarks.values()} == {"LastUpdatedTime"}
+    assert len({b["replication_key_value"] for b in bookmarks.values()}) == 1
+
+
+def test_a_quickbooks_fault_stops_the_run_in_one_line_without_an_unhandled_error_line(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    # QuickBooks refuses the query of a property Account does not have (fault 4001)
+    settings = tap_config(qbo_sandbox, tmp_path, stream_filters={"Account": "NoSuchProperty = 'x'"})
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(settings))
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(selected_catalog(settings, ["Account", "Customer"])))
+
+    run = subprocess.run(
+        [TAP, "--config", str(config), "--catalog", str(catalog_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    errors = [line for line in run.stderr.splitlines() if "| ERROR " in line]
+    assert len(errors) == 1, run.stderr
+    assert "tap-quickbooks stopped: QuickBooks fault 400" in errors[0]
+    assert "NoSuchProperty" in errors[0]
+    assert "unhandled error" not in run.stderr
+    assert [m for m in messages(run.stdout) if m["type"] == "RECORD"] == []

@@ -38,7 +38,8 @@ about one second per 1000-row page, so a sequential reader spends its life waiti
 ``max_in_flight`` workers pages the windows of the stream being emitted first, then prefetches
 the next streams' windows within a memory budget, and when it runs out of windows, splits the
 window with the most rows left. Records therefore arrive out of order; the streams say
-``is_sorted = False`` and the SDK finalises the bookmark once a stream has completed.
+``is_sorted = False``, and a stream's bookmark moves only once it has completed
+(:mod:`tap_quickbooks.bookmarks`).
 """
 
 from __future__ import annotations

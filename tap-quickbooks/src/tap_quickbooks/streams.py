@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from qbo_client import schemas
 from qbo_client.catalog import ObjectSpec
-from singer_sdk import Stream
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage, SelectionMask
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
+from .bookmarks import BookmarkOnCompletion
 from .deletes import DELETED_AT, STATE_KEY, decode_ids, deleted_record, encode_ids, numeric_ids
 from .queries import ObjectQuery, to_utc_text
 
 if TYPE_CHECKING:
+    from singer_sdk import Stream
     from singer_sdk.helpers.types import Context, Record
 
     from .changes import Fetched
@@ -61,14 +62,14 @@ def object_schema(spec: ObjectSpec, *, include_deletes: bool) -> dict[str, Any]:
     return schema
 
 
-class ObjectStream(Stream):
+class ObjectStream(BookmarkOnCompletion):
     """A QBO object read through the run's shared change feed and concurrent keyset pages."""
 
     primary_keys = ("Id",)
     replication_key = REPLICATION_KEY
     # Windows of one stream are paged concurrently and emitted as pages arrive, so records come
-    # out of time order: the SDK keeps the bookmark in progress markers and finalises it when
-    # the stream completes (at the run's start time, see get_replication_key_signpost).
+    # out of time order; the bookmark moves once, to the run's start, when the stream completes
+    # (tap_quickbooks.bookmarks), so a run can be interrupted anywhere and resumed.
     is_sorted = False
     # QBO's JSON already has the types the generated schemas declare: conforming every value of
     # every record would only cost time (and NONE keeps properties the schema does not list).
@@ -221,9 +222,7 @@ class ObjectStream(Stream):
         if reconcile:
             yield from self._reconcile(fetched, numeric_ids(read))
         # Complete: every change before the run's start has been read.
-        self.state_manager.increment_state(
-            {REPLICATION_KEY: self.qbo.run_upper_bound}, context=context, replication_key=REPLICATION_KEY
-        )
+        self.complete(self.qbo.run_upper_bound, context)
 
     # -- deletes ------------------------------------------------------------------------------
 

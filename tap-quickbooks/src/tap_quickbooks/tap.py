@@ -13,6 +13,7 @@ which is the source of truth once it exists.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from datetime import datetime, timezone
@@ -78,6 +79,26 @@ def invalid_settings(errors: list[str]) -> str:
     """The SDK's validation errors (each names its setting) as one line with what to do."""
     said = "; ".join(" ".join(error.split())[:300] for error in errors)
     return f"invalid config: {said}: fix the setting(s) in the --config file or the environment"
+
+
+class _HandledFaults(logging.Filter):
+    """Drops the SDK's "An unhandled error occurred while syncing '<stream>'" when the error is a
+    QuickBooks fault: :meth:`TapQuickBooks.invoke` reports it as one line that says what to do.
+
+    A log filter on the streams' loggers because the line comes from ``Stream.sync``, which the SDK
+    marks final; it is logged inside the ``except`` that caught the error, so ``sys.exc_info()``
+    tells which error it is about. Any other error keeps the SDK's line.
+    """
+
+    SDK_LINE = "An unhandled error occurred while syncing"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.SDK_LINE):
+            return True
+        return not isinstance(sys.exc_info()[1], QBOError)
+
+
+HANDLED_FAULTS = _HandledFaults()
 
 
 class TapQuickBooks(Tap):
@@ -254,7 +275,10 @@ class TapQuickBooks(Tap):
 
     def discover_streams(self) -> list[Stream]:
         """A stream for every object of the catalog, then the report streams."""
-        return [*object_streams(self, catalog.OBJECTS), *report_streams(self)]
+        streams = [*object_streams(self, catalog.OBJECTS), *report_streams(self)]
+        for stream in streams:
+            stream.logger.addFilter(HANDLED_FAULTS)
+        return streams
 
     # -- what the streams share -------------------------------------------------------------------
 
