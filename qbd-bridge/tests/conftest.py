@@ -19,6 +19,7 @@ FAST: dict[str, Any] = {
     "password_cost": 2**10,
     "failure_delay": 0.05,
     "session_idle_timeout": 30.0,
+    "session_quiet_timeout": 20.0,
     "producer_timeout": 10.0,
 }
 

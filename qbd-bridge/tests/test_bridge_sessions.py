@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bridge_harness import Soap, customer_query, host_response, qwc_ids, recorded_hcp
+from bridge_harness import Soap, customer_add, customer_query, host_response, qwc_ids, recorded_hcp
 from conftest import FAST, Clock, Company, make_company
 from qbd_bridge.passwords import LoginThrottle
 from qbd_bridge.testing import RunningBridge
@@ -42,22 +42,54 @@ def test_authenticate_answers_nvu_none_busy_or_a_ticket(running: RunningBridge, 
     assert acme.soap.authenticate(user, acme.password)[1] == "none"
 
 
-def test_a_session_left_idle_expires_and_its_answer_is_asked_again(
-    running: RunningBridge, acme: Company, clock: Clock
+def test_signing_in_again_while_an_answer_is_outstanding_ends_the_broken_session(
+    running: RunningBridge, acme: Company
 ) -> None:
     job = acme.client.submit([customer_query()])
-    stuck = acme.connector.session(drop_after=1)  # QBWC died between QuickBooks and the answer
-    assert len(stuck.sent) == 1
-    user, _, _ = qwc_ids(acme.qwc)
-    assert acme.soap.authenticate(user, acme.password)[1] == "busy"
-    clock.advance(FAST["session_idle_timeout"] + 1)
+    broken = acme.connector.session(drop_after=1)  # QBWC lost the line between QuickBooks and the answer
+    assert len(broken.sent) == 1
+    # The next update signs in at once: not busy, the conversation broke ("a call out of sequence").
     again = acme.connector.session()
     assert again.auth[1] == ""
     assert again.percents == [100]
-    assert acme.soap.send(stuck.auth[0]) == ""
-    assert "ended (expired" in acme.soap.last_error(stuck.auth[0])
+    assert acme.soap.send(broken.auth[0]) == ""
+    assert "ended (broken: the Web Connector signed in again" in acme.soap.last_error(broken.auth[0])
     (line,) = acme.client.responses(job, wait_for_qbwc=1)
     assert len(line.responses[0].records()) == 25
+
+
+def test_a_live_session_makes_the_company_busy_until_it_falls_silent(
+    running: RunningBridge, acme: Company, clock: Clock
+) -> None:
+    job = acme.client.submit([customer_query(request_id="one"), customer_query(request_id="two")])
+    user, owner_id, file_id = qwc_ids(acme.qwc)
+    ticket = acme.soap.authenticate(user, acme.password)[0]
+    acme.qb.new_session()
+    first = acme.soap.send(ticket, host_response(owner_id, file_id))
+    assert acme.soap.receive(ticket, *acme.qb.answer(first)) == 50
+    # The Web Connector vanished between two calls, with nothing outstanding.
+    assert acme.soap.authenticate(user, acme.password)[1] == "busy"
+    clock.advance(FAST["session_quiet_timeout"] + 1)
+    again = acme.connector.session()
+    assert again.auth[1] == ""
+    assert [qbxml.parse_request(text)[1][0].get("requestID") for text in again.sent] == ["two"]
+    assert "ended (abandoned" in acme.soap.last_error(ticket)
+    assert acme.client.job(job).status == "done"
+
+
+def test_a_session_left_idle_expires_and_its_message_set_is_queued_again(
+    running: RunningBridge, acme: Company, clock: Clock
+) -> None:
+    job = acme.client.submit([customer_add("Jane Doe")])
+    stuck = acme.connector.session(drop_after=1, answer_dropped=False)
+    assert acme.client.status().session_open
+    clock.advance(FAST["session_idle_timeout"] + 1)
+    status = acme.client.status()  # nobody signed in again: the idle timeout ends it
+    assert not status.session_open
+    assert status.queue_depth == 1
+    assert acme.soap.receive(stuck.auth[0], "<QBXML/>") == -1
+    assert "ended (expired" in acme.soap.last_error(stuck.auth[0])
+    assert acme.client.job(job).counts["queued"] == 1
 
 
 def test_repeated_wrong_passwords_lock_the_user_without_holding_up_other_companies(tmp_path: Path) -> None:

@@ -21,6 +21,10 @@ class BridgeConfig:
     #: again in the next session, its iterators are gone. QuickBooks may take 90 s to answer one
     #: request, so this is well above that.
     session_idle_timeout: float = 300.0
+    #: A session that awaits nothing from QuickBooks and has been silent this long is over when
+    #: its company signs in again (QBWC calls again within seconds of each answer; its longest
+    #: silence is while QuickBooks starts, before the first request). Until then: ``busy``.
+    session_quiet_timeout: float = 90.0
     #: How long an open job (``"open": true``) may go without its producer adding a message set
     #: before the bridge stops waiting for it: the session stops answering NoOp and the job is closed.
     producer_timeout: float = 120.0

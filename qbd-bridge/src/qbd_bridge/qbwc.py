@@ -176,6 +176,32 @@ class Conversation:
         refresh_job(conn, row["job_id"], now)
         self._touched.add(row["job_id"])
 
+    def _still_open(self, conn: sqlite3.Connection, company_id: int, now: float) -> bool:
+        """Whether the company's open session (if any) is alive, now that its company signs in again.
+
+        QBWC runs one update of an application at a time, and calls again within seconds of each
+        answer (5 s after a NoOp). So a sign-in while a request is outstanding means that
+        conversation broke (the reference's "call out of sequence"), and so does one after the
+        session stayed silent with nothing outstanding: such a session is ended (its unanswered
+        message set is asked again, with oldMessageSetID for a write) instead of answering busy
+        until the idle timeout.
+        """
+        session = conn.execute(
+            "SELECT s.*, c.name AS company FROM sessions s JOIN companies c ON c.id = s.company_id "
+            "WHERE s.company_id = ? AND s.closed_at IS NULL",
+            (company_id,),
+        ).fetchone()
+        if session is None:
+            return False
+        if session["pending"] is not None:
+            reason = "broken: the Web Connector signed in again while a request was outstanding"
+        elif now - session["last_seen_at"] > self.config.session_quiet_timeout:
+            reason = "abandoned: silent, then the Web Connector signed in again"
+        else:
+            return True
+        self._end(conn, session, reason, now)
+        return False
+
     def _waiting_producer(self, conn: sqlite3.Connection, company_id: int, now: float) -> bool:
         """An open job whose producer added to it recently: more work is expected soon."""
         return (
@@ -283,9 +309,7 @@ class Conversation:
         with self.db.transaction() as conn:
             conn.execute("UPDATE companies SET last_call_at = ? WHERE id = ?", (now, company.id))
             self._expire_stale(conn, company.id, now)
-            if conn.execute(
-                "SELECT 1 FROM sessions WHERE company_id = ? AND closed_at IS NULL", (company.id,)
-            ).fetchone():
+            if self._still_open(conn, company.id, now):
                 answer = [filler, "busy"]
             else:
                 self._touched.update(close_idle_jobs(conn, company.id, now, self.config.producer_timeout))

@@ -38,14 +38,16 @@ def check_url(url: str) -> str:
         raise QwcError(
             f"--url {url!r} is not an http(s) URL: give the address QBWC will call, e.g. https://your.host/qbwc"
         )
-    local = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
-    if parts.scheme == "http" and not local:
+    if _is_ip(host):
+        raise QwcError(
+            f"--url {url}: the Web Connector refuses a bare IP address; give the host's DNS name "
+            "(localhost for this machine)"
+        )
+    if parts.scheme == "http" and host != "localhost":
         raise QwcError(
             f"--url {url}: the Web Connector refuses plain http except for localhost; put the bridge "
             "behind a TLS proxy (Caddy, nginx) with a real certificate and give https://your.host/qbwc"
         )
-    if _is_ip(host) and not local:
-        raise QwcError(f"--url {url}: the Web Connector refuses a bare IP address; give the host's DNS name")
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/qbwc", parts.query, ""))
 
 

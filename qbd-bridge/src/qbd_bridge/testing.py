@@ -97,6 +97,11 @@ class RunningBridge:
         return f"{self.url}/qbwc"
 
     @property
+    def app_url(self) -> str:
+        """The AppURL of the .qwc files: QBWC refuses a bare IP address, even 127.0.0.1."""
+        return f"http://localhost:{self._running()[1].port}/qbwc"
+
+    @property
     def database(self) -> Path:
         return Path(self.config.database)
 
@@ -106,10 +111,10 @@ class RunningBridge:
         """Add a company; returns its QBWC password and the path of its .qwc (AppURL = this server)."""
         bridge, _ = self._running()
         company, password = bridge.companies.add(
-            name, app_url=self.qbwc_url, run_every_minutes=run_every_minutes
+            name, app_url=self.app_url, run_every_minutes=run_every_minutes
         )
         path = Path(qwc_dir or self.folder) / f"{name}.qwc"
-        write_atomically(path, build(company, self.qbwc_url, run_every_minutes=run_every_minutes))
+        write_atomically(path, build(company, self.app_url, run_every_minutes=run_every_minutes))
         return password, path
 
     def token(self) -> str:
