@@ -216,3 +216,25 @@ def test_finished_jobs_are_deleted_after_their_retention(
         )
     finally:
         conn.close()
+
+
+def test_an_answer_posted_twice_is_recorded_once_and_the_session_goes_on(
+    running: RunningBridge, acme: Company
+) -> None:
+    job = acme.client.submit([customer_query(10)])
+    user, owner_id, file_id = qwc_ids(acme.qwc)
+    ticket = acme.soap.authenticate(user, acme.password)[0]
+    acme.qb.new_session()
+    answer = acme.qb.answer(acme.soap.send(ticket, host_response(owner_id, file_id)))
+    first = acme.soap.receive(ticket, *answer)
+    # QBWC timed out waiting for our reply and posted the same answer again.
+    assert acme.soap.receive(ticket, *answer) == first
+    # Another answer with nothing outstanding is out of step, though.
+    assert acme.soap.receive(ticket, answer[0].replace("Customer 00000", "Someone else")) == -1
+    percents = [first]
+    while percents[-1] < 100:
+        percents.append(acme.soap.receive(ticket, *acme.qb.answer(acme.soap.send(ticket))))
+    assert acme.soap.close(ticket) == "OK"
+    lines = list(acme.client.responses(job, wait_for_qbwc=1))
+    assert [line.part for line in lines] == [0, 1, 2]
+    assert len({r["ListID"] for line in lines for r in line.responses[0].records()}) == 25

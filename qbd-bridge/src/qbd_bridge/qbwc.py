@@ -22,6 +22,7 @@ What the service must never do, and how it avoids it:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 import uuid
@@ -509,7 +510,12 @@ class Conversation:
                     return -1
                 if session["refused"]:
                     return -1
+                digest = hashlib.sha256(f"{hresult}\0{response}".encode()).hexdigest()
                 if session["pending"] is None:
+                    if session["last_digest"] == digest and session["last_percent"] is not None:
+                        # The same answer posted again (QBWC retries after a timeout): the same
+                        # reply, and nothing recorded twice.
+                        return int(session["last_percent"])
                     self._session_error(
                         conn,
                         session,
@@ -534,7 +540,12 @@ class Conversation:
                 self._touched.add(row["job_id"])
                 session = self._session(conn, ticket)
                 assert session is not None
-                return self._percent(conn, session, now)
+                percent = self._percent(conn, session, now)
+                conn.execute(
+                    "UPDATE sessions SET last_digest = ?, last_percent = ? WHERE ticket_hash = ?",
+                    (digest, percent, session["ticket_hash"]),
+                )
+                return percent
         finally:
             self._flush()
 

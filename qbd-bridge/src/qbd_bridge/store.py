@@ -65,7 +65,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     qbxml_version TEXT,
     last_error TEXT,
     answered INTEGER NOT NULL DEFAULT 0,
-    pending INTEGER
+    pending INTEGER,
+    last_digest TEXT,
+    last_percent INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_open ON sessions(company_id) WHERE closed_at IS NULL;
 CREATE TABLE IF NOT EXISTS jobs (
