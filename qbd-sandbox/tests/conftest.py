@@ -13,6 +13,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from qbd_client import qbxml
+from qbd_client.qbxml import MessageSetResponse, Response
+from qbd_client.xml import Element
 from qbd_sandbox.company import Company, CompanyConfig
 
 #: The instant the sample company's history ends at (its "now"); fixed so that seeded files are the
@@ -36,6 +39,52 @@ class ManualClock:
     def set(self, moment: datetime) -> datetime:
         self.current = moment
         return moment
+
+
+class QbxmlSession:
+    """Sends qbXML documents to a company as one QuickBooks session and parses the answers."""
+
+    def __init__(self, company: Company, session: str = "session-1") -> None:
+        self.company = company
+        self.session = session
+
+    def send(
+        self,
+        *requests: Element,
+        on_error: str = "stopOnError",
+        new_message_set_id: str | None = None,
+        old_message_set_id: str | None = None,
+    ) -> MessageSetResponse:
+        document = qbxml.message_set(
+            requests,
+            on_error=on_error,
+            new_message_set_id=new_message_set_id,
+            old_message_set_id=old_message_set_id,
+        )
+        return qbxml.parse_response(self.company.process(document, self.session))
+
+    def one(self, request: Element) -> Response:
+        (response,) = self.send(request).responses
+        return response
+
+    def query(self, object_name: str, fields: dict[str, object] | None = None, **attrs: str) -> Response:
+        """``XxxQueryRq`` of ``fields`` (in any order: they are put in the spec's order)."""
+        return self.one(qbxml.build(f"{object_name}QueryRq", fields or {}, **attrs))
+
+    def add(self, object_name: str, fields: dict[str, object], request_id: str | None = None) -> Response:
+        return self.one(qbxml.add_request(object_name, fields, request_id=request_id))
+
+    def mod(self, object_name: str, fields: dict[str, object]) -> Response:
+        return self.one(qbxml.mod_request(object_name, fields))
+
+    def end(self) -> None:
+        self.company.end_session(self.session)
+
+
+@pytest.fixture
+def qbd_session() -> Callable[..., QbxmlSession]:
+    """``qbd_session(company, session="...")``: a qbXML conversation with a company."""
+    return QbxmlSession
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ seeded from Python is the company a qbXML client would have written. ``host_resp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,6 +200,16 @@ class Company:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (owner_id, object_name, id, name, type, elements.latin1(value)),
             )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside the block commit together: a much faster way to seed a company.
+
+        A write that fails inside still rolls back alone (its StatusError may be caught and the
+        block go on); an exception that leaves the block rolls all of it back.
+        """
+        with self.store.tx():
+            yield
 
     def digest(self) -> str:
         """A hash of the whole company state: records, deletions, ledger, links, message sets."""

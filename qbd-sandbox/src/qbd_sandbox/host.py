@@ -68,7 +68,6 @@ def company_ret(facts: HostFacts, store: Store, owner_ids: Sequence[str]) -> Ele
     _sub(ret, "CompanyName", facts.company_name)
     _sub(ret, "LegalCompanyName", facts.company_name)
     address = _sub(ret, "Address")
-    _sub(address, "Addr1", "2700 Coast Avenue")
     _sub(address, "City", "Mountain View")
     _sub(address, "State", "CA")
     _sub(address, "PostalCode", "94043")

@@ -149,7 +149,7 @@ def _sale(
             account = account or item_account(kind, item, purchase=False)
             if kind == "ItemInventory" and item_id:
                 units = quantity_units(line.get("Quantity"))
-                cost = round(books.average_cost(item_id, key) * units / 100000)
+                cost = round(books.average_cost(item_id, key) * units)
                 entry.stock.append(StockMove(item_id, "onhand", -sign * units, -sign * cost))
                 entry.post(ref_id(item.get("COGSAccountRef")), sign * cost, BOTH)
                 entry.post(ref_id(item.get("AssetAccountRef")), -sign * cost, BOTH)

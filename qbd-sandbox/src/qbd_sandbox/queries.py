@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ from qbd_client.xml import Element, child_text, local_name
 from . import clock, elements, ledger, status
 from .store import Row, Store
 from .writes import ENTITIES, nodes
+
+#: How many seqs of an iterator's snapshot one row of ``iterator_rows`` holds.
+CHUNK = 1024
 
 #: Ret elements that are the lines of a transaction (returned only with IncludeLineItems true).
 _HEADER_LINES = frozenset({"DiscountLineRet", "SalesTaxLineRet", "ShippingLineRet"})
@@ -173,13 +177,19 @@ class Renderer:
         return int(row[0])
 
     def _entity_sum(self, ids: Sequence[str], account_type: str) -> int:
-        marks = ",".join("?" * len(ids))
+        accounts = [
+            str(r[0])
+            for r in self.store.conn.execute(
+                "SELECT id FROM records WHERE object = 'Account' AND json_extract(data, '$.AccountType') = ?",
+                (account_type,),
+            )
+        ]
+        if not accounts:
+            return 0
         row = self.store.conn.execute(
-            f"SELECT COALESCE(SUM(p.amount), 0) FROM postings p JOIN records a "
-            f"ON a.object = 'Account' AND a.id = p.account_id "
-            f"WHERE p.entity_id IN ({marks}) AND p.basis != 'cash' "
-            f"AND json_extract(a.data, '$.AccountType') = ?",
-            (*ids, account_type),
+            f"SELECT COALESCE(SUM(amount), 0) FROM postings WHERE entity_id IN ({','.join('?' * len(ids))}) "
+            f"AND account_id IN ({','.join('?' * len(accounts))}) AND basis != 'cash'",
+            (*ids, *accounts),
         ).fetchone()
         return int(row[0])
 
@@ -221,17 +231,16 @@ class Queries:
         if iterator in ("Continue", "Stop"):
             return self._continue(spec, request, session, options, stop=iterator == "Stop")
         meta = request.get("metaData", "NoMetaData")
-        seqs, warning = self._match(spec, request)
+        limit_text = child_text(request, "MaxReturned")
+        limit = None if limit_text is None or iterator == "Start" else max(int(limit_text), 0)
         answer = Answer()
         if meta in ("MetaDataOnly", "MetaDataAndResponseData"):
-            answer.attributes["retCount"] = str(len(seqs))
+            answer.attributes["retCount"] = str(self._count(spec, request))
             if meta == "MetaDataOnly":
                 return answer
+        seqs, warning = self._match(spec, request, limit)
         if iterator == "Start":
             return self._start(spec, request, session, options, seqs, answer)
-        limit = child_text(request, "MaxReturned")
-        if limit is not None:
-            seqs = seqs[: max(int(limit), 0)]
         answer.rets = self._render(seqs, options)
         if warning is not None:
             answer.code, answer.message = warning.code, warning.message
@@ -243,23 +252,40 @@ class Queries:
         rows = self.store.by_seqs(seqs)
         return [self.renderer.ret(rows[s], options) for s in seqs if s in rows]
 
-    def _match(self, spec: ObjectSpec, request: Element) -> tuple[list[int], status.Status | None]:
-        """The seqs of the matching records in answer order, and a 500 warning for names not found."""
-        id_field = spec.id_field
-        ids = _texts(request, id_field)
+    def _named_request(self, spec: ObjectSpec, request: Element) -> tuple[list[str], list[str], list[str]]:
+        ids = _texts(request, spec.id_field)
         names = _texts(request, "FullName") if spec.is_list else _texts(request, "RefNumber")
         exact = _texts(request, "RefNumberCaseSensitive") if spec.is_transaction else []
+        return ids, names, exact
+
+    def _count(self, spec: ObjectSpec, request: Element) -> int:
+        ids, names, exact = self._named_request(spec, request)
+        if ids or names or exact or _child(request, "TotalBalanceFilter") is not None:
+            try:
+                return len(self._match(spec, request, None)[0])
+            except status.Status:
+                return 0
+        where, params = self._filters(spec, request)
+        row = self.store.conn.execute(f"SELECT COUNT(*) FROM records WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    def _match(
+        self, spec: ObjectSpec, request: Element, limit: int | None
+    ) -> tuple[list[int], status.Status | None]:
+        """The seqs of the matching records in answer order, and a 500 warning for names not found."""
+        ids, names, exact = self._named_request(spec, request)
         if ids or names or exact:
             return self._named(spec, ids, names, exact)
         where, params = self._filters(spec, request)
-        order = "sort_key"
-        rows = self.store.conn.execute(
-            f"SELECT seq FROM records WHERE {where} ORDER BY {order}", params
-        ).fetchall()
-        seqs = [int(r[0]) for r in rows]
         balance_filter = _child(request, "TotalBalanceFilter")
+        sql = f"SELECT seq FROM records WHERE {where} ORDER BY sort_key"
+        if limit is not None and balance_filter is None:
+            sql += f" LIMIT {int(limit)}"
+        seqs = [int(r[0]) for r in self.store.conn.execute(sql, params)]
         if balance_filter is not None:
             seqs = self._balance_filter(seqs, balance_filter)
+            if limit is not None:
+                seqs = seqs[:limit]
         return seqs, None
 
     def _named(
@@ -520,8 +546,11 @@ class Queries:
                 (iterator_id, session, self.request_key(request), spec.name, len(seqs), len(first), page),
             )
             conn.executemany(
-                "INSERT INTO iterator_rows (iterator_id, position, seq) VALUES (?, ?, ?)",
-                ((iterator_id, position, seq) for position, seq in enumerate(seqs[page:], start=page + 1)),
+                "INSERT INTO iterator_rows (iterator_id, chunk, seqs) VALUES (?, ?, ?)",
+                (
+                    (iterator_id, number, array("q", seqs[start : start + CHUNK]).tobytes())
+                    for number, start in enumerate(range(0, len(seqs), CHUNK))
+                ),
             )
         if not answer.rets:
             answer.code, answer.message = 1, status.NO_MATCH_MESSAGE
@@ -553,14 +582,15 @@ class Queries:
         total, position = int(found[3]), int(found[4])
         limit_text = child_text(request, "MaxReturned")
         page = max(int(limit_text), 1) if limit_text else 100
-        seqs = [
-            int(r[0])
-            for r in conn.execute(
-                "SELECT seq FROM iterator_rows WHERE iterator_id = ? AND position > ? "
-                "ORDER BY position LIMIT ?",
-                (iterator_id, position, page),
-            )
-        ]
+        # Positions are 0-based indexes into the snapshot; ``position`` records have been answered.
+        packed = array("q")
+        for (blob,) in conn.execute(
+            "SELECT seqs FROM iterator_rows WHERE iterator_id = ? AND chunk BETWEEN ? AND ? ORDER BY chunk",
+            (iterator_id, position // CHUNK, (position + page - 1) // CHUNK),
+        ):
+            packed.frombytes(blob)
+        offset = position - (position // CHUNK) * CHUNK
+        seqs = list(packed[offset : offset + page])
         position += len(seqs)
         remaining = max(total - position, 0)
         answer.rets = self._render(seqs, options)
@@ -568,9 +598,6 @@ class Queries:
         answer.attributes["iteratorID"] = iterator_id
         if remaining:
             conn.execute("UPDATE iterators SET position = ? WHERE iterator_id = ?", (position, iterator_id))
-            conn.execute(
-                "DELETE FROM iterator_rows WHERE iterator_id = ? AND position <= ?", (iterator_id, position)
-            )
         else:
             self.drop_iterator(iterator_id)
         if not answer.rets:

@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS records_sort ON records (object, sort_key);
 CREATE INDEX IF NOT EXISTS records_active_sort ON records (object, is_active, sort_key);
 CREATE INDEX IF NOT EXISTS records_modified ON records (object, time_modified);
 CREATE INDEX IF NOT EXISTS records_txn_date ON records (object, txn_date);
-CREATE INDEX IF NOT EXISTS records_name ON records (object, name);
+CREATE INDEX IF NOT EXISTS records_name ON records (object, name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS records_entity ON records (entity_id, object) WHERE entity_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_parent ON records (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_id ON records (id);
@@ -85,8 +85,10 @@ CREATE TABLE IF NOT EXISTS postings (
     basis TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS postings_txn ON postings (object, id);
-CREATE INDEX IF NOT EXISTS postings_account ON postings (account_id, txn_date);
-CREATE INDEX IF NOT EXISTS postings_entity ON postings (entity_id, account_id) WHERE entity_id IS NOT NULL;
+-- Covering indexes: balances and reports sum amounts without reading the table.
+CREATE INDEX IF NOT EXISTS postings_account ON postings (account_id, txn_date, basis, amount);
+CREATE INDEX IF NOT EXISTS postings_entity ON postings (entity_id, account_id, basis, amount)
+    WHERE entity_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS links (
     object TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -102,7 +104,7 @@ CREATE TABLE IF NOT EXISTS stock (
     id TEXT NOT NULL,
     item_id TEXT NOT NULL,
     kind TEXT NOT NULL,
-    quantity TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
     value INTEGER NOT NULL,
     txn_date TEXT NOT NULL,
     seq INTEGER NOT NULL
@@ -133,11 +135,12 @@ CREATE TABLE IF NOT EXISTS iterators (
     page_size INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS iterators_session ON iterators (session);
+-- An iterator's snapshot: the seqs of its matches in answer order, packed CHUNK to a row.
 CREATE TABLE IF NOT EXISTS iterator_rows (
     iterator_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (iterator_id, position)
+    chunk INTEGER NOT NULL,
+    seqs BLOB NOT NULL,
+    PRIMARY KEY (iterator_id, chunk)
 ) WITHOUT ROWID;
 """
 

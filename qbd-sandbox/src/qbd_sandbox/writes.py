@@ -270,6 +270,9 @@ def _to_ret_names(data: Any) -> Any:
     out: dict[str, Any] = {}
     for key, value in data.items():
         name: str = _RENAMES.get(key) or key
+        if key == "DataExt":
+            # Custom fields of a line: QuickBooks reports them with their type (text unless defined).
+            value = [{**v, "DataExtType": v.get("DataExtType", "STR255TYPE")} for v in as_list(value)]
         if name == key and key in _SINGLE_LINES:
             name = key[: -len("Add")] + "Ret"
         out[name] = _to_ret_names(value)
@@ -431,7 +434,7 @@ class Writer:
         data = {**head, **data}
         if special:
             data["SpecialAccountType"] = special
-        targets = self._resolve(object_name, data)
+        self._resolve(object_name, data)
         self._list_rules(object_name, data, None, at)
         row = Row(
             object=object_name,
@@ -445,7 +448,7 @@ class Writer:
         self._place(row, self._parent(object_name, data, None))
         self._check_name(row)
         self.store.insert(row)
-        self.store.set_refs(object_name, list_id, targets | ({row.parent_id} if row.parent_id else set()))
+        self.store.set_refs(object_name, list_id, self._refs_of(row))
         self._post(row)
         return row
 
@@ -1139,7 +1142,6 @@ class Writer:
                 for a in as_list(data.get("AppliedToTxnRet"))
             ]
             touched = self.store.set_links(row.object, row.id, links)
-            targets |= {t[1] for t in links}
         elif row.object == "Deposit":
             links = [
                 (str(line["_Payment"]), str(line["TxnID"]), cents(line.get("Amount")), 0)
@@ -1147,7 +1149,7 @@ class Writer:
                 if line.get("_Payment")
             ]
             self.store.set_links(row.object, row.id, links)
-        self.store.set_refs(row.object, row.id, targets)
+        self.store.set_refs(row.object, row.id, self._refs_of(row))
         if touched:
             self._touch_targets(touched, at)
         self._post(row)
@@ -1202,7 +1204,7 @@ class Writer:
         old = copy.deepcopy(row)
         old_name = row.name
         renamed = _to_ret_names(changes)
-        targets = self._resolve(row.object, {k: v for k, v in renamed.items() if k != "ParentRef"})
+        self._resolve(row.object, {k: v for k, v in renamed.items() if k != "ParentRef"})
         if "ParentRef" in renamed:
             row.data["ParentRef"] = renamed.pop("ParentRef")
         row.data = _merge(row.data, renamed)
@@ -1212,16 +1214,23 @@ class Writer:
         self._check_name(row)
         self._bump(row, at)
         self.store.update(row)
-        previous = set(self._refs_of(row))
-        self.store.set_refs(
-            row.object, row.id, previous | targets | ({row.parent_id} if row.parent_id else set())
-        )
+        self.store.set_refs(row.object, row.id, self._refs_of(row))
         if row.name != old_name and hierarchical(row.object):
             self._rename_children(row)
         self._post(row)
 
     def _refs_of(self, row: Row) -> set[str]:
-        return {ref_id(ref) or "" for _, _, ref in _walk_refs(row.data)} - {""}
+        """The list elements a record refers to, as ``namespace:ListID`` (what may not be deleted)."""
+        out: set[str] = set()
+        for path, key, ref in _walk_refs(row.data):
+            list_id = ref_id(ref)
+            if not list_id:
+                continue
+            if key == "ParentRef" and not path:
+                out.add(f"{NAMESPACES[row.object]}:{list_id}")
+            elif key in REF_TARGETS and REF_TARGETS[key][1]:
+                out.add(f"{NAMESPACES[REF_TARGETS[key][1][0]]}:{list_id}")
+        return out
 
     def _rename_children(self, parent: Row) -> None:
         for child in self.store.children_of(parent.id):
@@ -1310,7 +1319,12 @@ class Writer:
             raise status.object_not_found(id_)
         list_object = is_list(object_name)
         if list_object:
-            user = self.store.referenced_by(row.id)
+            user = self.store.referenced_by(f"{NAMESPACES[object_name]}:{row.id}")
+            if user is None and object_name == "Account":
+                posted = self.store.conn.execute(
+                    "SELECT object, id FROM postings WHERE account_id = ? LIMIT 1", (row.id,)
+                ).fetchone()
+                user = None if posted is None else (str(posted[0]), str(posted[1]))
             if user is not None:
                 raise status.Status(
                     3210,
