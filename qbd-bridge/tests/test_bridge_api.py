@@ -10,11 +10,11 @@ import time
 
 import pytest
 import requests
-from bridge_harness import customer_query
+from bridge_harness import customer_add, customer_query
 from conftest import Company, make_company
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
-from qbd_client.client import BridgeAuthError, BridgeClient, BridgeError, QBWCNotCalling
+from qbd_client.client import BridgeAuthError, BridgeClient, BridgeError, QBWCNotCalling, ago
 
 
 def test_api_answers_401_without_a_valid_token(running: RunningBridge, acme: Company) -> None:
@@ -244,3 +244,34 @@ def test_no_secret_reaches_a_log_or_a_message(
     ):
         assert secret not in text
     assert ticket[:8] in caplog.text  # tickets appear truncated, which is enough to follow a session
+
+
+def test_message_sets_as_bytes_keep_their_declared_encoding(running: RunningBridge) -> None:
+    acme = make_company(running)
+    latin = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<?qbxml version="13.0"?>\n'
+        '<QBXML><QBXMLMsgsRq onError="stopOnError"><CustomerAddRq><CustomerAdd><Name>Café Müller</Name>'
+        "</CustomerAdd></CustomerAddRq></QBXMLMsgsRq></QBXML>"
+    ).encode("iso-8859-1")
+    utf8 = customer_add("Smørrebrød ApS")
+    job = acme.client.submit([latin, utf8])
+    acme.connector.session()
+    assert [c["Name"] for c in acme.qb.customers] == ["Café Müller", "Smørrebrød ApS"]
+    names = [line.responses[0].records()[0]["Name"] for line in acme.client.responses(job, wait_for_qbwc=1)]
+    assert names == ["Café Müller", "Smørrebrød ApS"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (None, "never"),
+        (0.4, "0 seconds ago"),
+        (1, "1 second ago"),
+        (59.9, "59 seconds ago"),
+        (60, "1 minute ago"),
+        (7200, "2 hours ago"),
+        (3 * 86400 + 5, "3 days ago"),
+    ],
+)
+def test_how_long_ago_reads(seconds: float | None, said: str) -> None:
+    assert ago(seconds) == said

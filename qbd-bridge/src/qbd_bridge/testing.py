@@ -31,12 +31,16 @@ class RunningBridge:
     def __init__(
         self, database: str | Path | None = None, *, config: BridgeConfig | None = None, **settings: Any
     ) -> None:
-        """``settings`` override fields of :class:`BridgeConfig` (e.g. ``session_idle_timeout=2``)."""
+        """``settings`` override fields of :class:`BridgeConfig` (e.g. ``session_idle_timeout=2``).
+
+        The service's settings are production's, but for a refused login's delay (0.1 s, not 1 s),
+        so that a test of a wrong password does not wait.
+        """
         self._tmp: str | None = None
         if database is None:
             self._tmp = tempfile.mkdtemp(prefix="qbd-bridge-")
             database = Path(self._tmp) / "bridge.db"
-        base = config or BridgeConfig()
+        base = config or BridgeConfig(failure_delay=0.1)
         self.config = dataclasses.replace(base, database=database, **settings)
         self.folder = Path(database).parent
         self.bridge: Bridge | None = None
