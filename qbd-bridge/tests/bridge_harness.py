@@ -11,6 +11,7 @@ emulator are ``tests/test_qbd_e2e.py``; these only play the far side of the brid
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 import time
 import uuid
@@ -21,7 +22,9 @@ from typing import Any
 
 import requests
 from lxml import etree
+from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
+from qbd_client.client import BridgeClient
 from qbd_client.errors import RequestRefused
 from qbd_client.xml import Element, local_name, parse_bytes
 from shared import qbd_fixtures_dir
@@ -365,6 +368,55 @@ class Connector:
                 break
         log.closed = self.soap.close(ticket)
         return log
+
+
+#: Fast settings for tests: cheap password hashing, short delays (the defaults are for production).
+FAST: dict[str, Any] = {
+    "password_cost": 2**10,
+    "failure_delay": 0.05,
+    "session_idle_timeout": 30.0,
+    "session_quiet_timeout": 20.0,
+    "producer_timeout": 10.0,
+}
+
+
+@dataclass
+class Company:
+    """A company of the running bridge, its Web Connector and its QuickBooks."""
+
+    name: str
+    password: str
+    qwc: Path
+    soap: Soap
+    qb: QuickBooks
+    connector: Connector
+    client: BridgeClient
+
+
+_names = itertools.count(1)
+
+
+def make_company(running: RunningBridge, name: str | None = None, customers: int = 0) -> Company:
+    """A new company on ``running`` (a fresh name unless given), with a QuickBooks of ``customers``."""
+    name = name or f"company{next(_names)}"
+    password, qwc = running.add_company(name)
+    soap = Soap(running.url)
+    qb = QuickBooks(customers)
+    client = BridgeClient(running.url, running.token(), name, timeout=10, poll_wait=2.0)
+    return Company(name, password, qwc, soap, qb, Connector(soap, qwc, password, qb), client)
+
+
+class Clock:
+    """Real time plus an offset that tests move forward: the bridge's timeouts without sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
 
 
 def table_digest(database: Path, where: dict[str, str] | None = None) -> str:

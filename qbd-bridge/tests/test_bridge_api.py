@@ -10,8 +10,7 @@ import time
 
 import pytest
 import requests
-from bridge_harness import customer_add, customer_query
-from conftest import Company, make_company
+from bridge_harness import Company, customer_add, customer_query, make_company
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
 from qbd_client.client import BridgeAuthError, BridgeClient, BridgeError, QBWCNotCalling, ago

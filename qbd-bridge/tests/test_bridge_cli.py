@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from bridge_harness import Soap
-from conftest import FAST
+from bridge_harness import FAST, Soap
 from qbd_bridge.cli import main
 from qbd_bridge.testing import RunningBridge
 from qbd_client.xml import parse_bytes

@@ -7,8 +7,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from bridge_harness import NS, customer_query, envelope, fault_string, host_response, qwc_ids, table_digest
-from conftest import FAST, Company, make_company
+from bridge_harness import (
+    FAST,
+    NS,
+    Company,
+    customer_query,
+    envelope,
+    fault_string,
+    host_response,
+    make_company,
+    qwc_ids,
+    table_digest,
+)
 from qbd_bridge.testing import RunningBridge
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -6,8 +6,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from bridge_harness import Soap, customer_add, customer_query, host_response, qwc_ids
-from conftest import FAST, Clock, Company, make_company
+from bridge_harness import (
+    FAST,
+    Clock,
+    Company,
+    Soap,
+    customer_add,
+    customer_query,
+    host_response,
+    make_company,
+    qwc_ids,
+)
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
 from qbd_client.client import BridgeError

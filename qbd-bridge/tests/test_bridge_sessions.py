@@ -7,8 +7,18 @@ import time
 from pathlib import Path
 
 import pytest
-from bridge_harness import Soap, customer_add, customer_query, host_response, qwc_ids, recorded_hcp
-from conftest import FAST, Clock, Company, make_company
+from bridge_harness import (
+    FAST,
+    Clock,
+    Company,
+    Soap,
+    customer_add,
+    customer_query,
+    host_response,
+    make_company,
+    qwc_ids,
+    recorded_hcp,
+)
 from qbd_bridge.passwords import LoginThrottle
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml

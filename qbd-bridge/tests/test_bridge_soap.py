@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import requests
 import zeep
-from bridge_harness import NS, customer_query, host_response, qwc_ids, soap_result
-from conftest import Company
+from bridge_harness import NS, Company, customer_query, host_response, qwc_ids, soap_result
 from qbd_bridge.testing import RunningBridge
 from qbd_client import qbxml
 from qbd_client.xml import local_name, parse_bytes, parse_text
