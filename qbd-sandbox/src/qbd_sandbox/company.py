@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from qbd_client import catalog, qbxml
+from qbd_client import catalog
 from qbd_client.errors import StatusError, status_error
-from qbd_client.xml import Element, local_name, to_bytes
+from qbd_client.xml import to_bytes
 
 from . import elements, host, status
 from .processor import Context, Processor, python_request
@@ -170,7 +170,7 @@ class Company:
                 row = self._writer.void(object_name, txn_id, moment)
             except status.Status as failure:
                 raise self._error(failure, "TxnVoidRq") from None
-            return self._typed(self._renderer.ret(row, Options()))
+            return self._typed(row.object, self._renderer.fields(row, Options()))
 
     def get(self, object_name: str, id: str) -> dict[str, Any] | None:
         """A record as a query with IncludeLineItems and IncludeLinkedTxns would return it, or None."""
@@ -179,7 +179,7 @@ class Company:
             row = self.store.get(object_name, id)
             if row is None:
                 return None
-            return self._typed(self._renderer.ret(row, Options()))
+            return self._typed(row.object, self._renderer.fields(row, Options()))
 
     def count(self, object_name: str) -> int:
         """How many records of the object the company holds."""
@@ -254,14 +254,12 @@ class Company:
                 row = self._processor.write(object_name, part, request, moment)
             except status.Status as failure:
                 raise self._error(failure, f"{object_name}{part}Rq") from None
-            return self._typed(self._renderer.ret(row, Options()))
+            return self._typed(row.object, self._renderer.fields(row, Options()))
 
     @staticmethod
     def _error(failure: status.Status, request: str) -> StatusError:
         return status_error(failure.code, failure.message, request=request)
 
     @staticmethod
-    def _typed(ret: Element) -> dict[str, Any]:
-        tag = local_name(ret)
-        object_name = tag[: -len("Ret")]
-        return qbxml.to_dict(ret, nodes(object_name, "Ret"))
+    def _typed(object_name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return elements.typed_fields(fields, nodes(object_name, "Ret"))

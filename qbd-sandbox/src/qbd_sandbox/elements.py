@@ -115,6 +115,30 @@ def typed(tag: str, data: Mapping[str, Any], nodes: Sequence[Node]) -> dict[str,
     return qbxml.to_dict(element(tag, data, nodes), nodes)
 
 
+def typed_fields(data: Mapping[str, Any], nodes: Sequence[Node]) -> dict[str, Any]:
+    """A text mapping as :func:`qbd_client.qbxml.to_dict` would read its rendered element.
+
+    Repeated elements are lists (even of one), amounts Decimal, integers int, booleans bool; keys
+    the spec does not know are left out, as rendering leaves them out.
+    """
+    index = flat(nodes)
+    out: dict[str, Any] = {}
+    for name in order(nodes):
+        value = data.get(name)
+        if value is None:
+            continue
+        node = index[name]
+        items = value if isinstance(value, list) else [value]
+        converted = [
+            typed_fields(item, children(node))
+            if isinstance(item, Mapping)
+            else qbxml._to_python(str(item), node["type"])
+            for item in items
+        ]
+        out[name] = converted if repeated(node) or len(converted) > 1 else converted[0]
+    return out
+
+
 def text_from_python(data: Mapping[str, Any], nodes: Sequence[Node], where: str) -> TextMap:
     """Python fields (as ``to_dict`` shapes them) as a text mapping; raises QbxmlError for unknown keys."""
     return text_mapping(qbxml.from_dict(where, data, nodes), nodes)

@@ -91,8 +91,12 @@ class Renderer:
         self.tz = tz
 
     def ret(self, row: Row, options: Options) -> Element:
+        """The record's ``XxxRet`` element as a query (or a write's answer) with ``options`` shows it."""
+        return elements.element(f"{row.object}Ret", self.fields(row, options), nodes(row.object, "Ret"))
+
+    def fields(self, row: Row, options: Options) -> dict[str, Any]:
+        """The text mapping a Ret shows: options applied, balances and quantities computed."""
         data: dict[str, Any] = dict(row.data)
-        spec_nodes = nodes(row.object, "Ret")
         if not options.include_lines:
             data = {k: v for k, v in data.items() if not is_line_element(k)}
         if not options.include_linked:
@@ -106,7 +110,7 @@ class Renderer:
             data = _without_line_data_ext(data)
         if options.include_elements:
             data = {k: v for k, v in data.items() if k in options.include_elements}
-        return elements.element(f"{row.object}Ret", data, spec_nodes)
+        return data
 
     def _data_ext(self, row: Row, owner_ids: Sequence[str]) -> list[dict[str, str]]:
         marks = ",".join("?" * len(owner_ids))
