@@ -2,6 +2,7 @@
 
     qbd-sandbox qbxml --company books.db < request.xml > response.xml
     qbd-sandbox seed --company books.db --seed 7 --size 2000
+    QBD_CONNECTOR_PASSWORD=... qbd-sandbox connector --qwc acme.qwc --company books.db --once
 
 A user mistake (a missing company file, a bad date) is one line on stderr and exit status 2; a qbXML
 document QuickBooks would refuse prints its HRESULT and message on stderr and exits 1.
@@ -89,6 +90,48 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_connector(args: argparse.Namespace) -> int:
+    """Play the Web Connector for one .qwc against the bridge, with a company file as QuickBooks."""
+    from .faults import ConnectorFaults, FaultSpecError
+    from .qwc import QwcError
+    from .webconnector import PASSWORD_ENV, WebConnector, read_password
+
+    if args.every is not None and args.every <= 0:
+        raise UserError(f"--every {args.every:g}: give a number of seconds above 0")
+    try:
+        password = read_password(args.password_file)
+        faults = ConnectorFaults.parse(args.faults)
+    except (ValueError, FaultSpecError) as exc:
+        raise UserError(str(exc)) from None
+    if password is None:
+        raise UserError(
+            f"no QBWC password: give --password-file FILE or set {PASSWORD_ENV} "
+            "(the password `qbd-bridge company add` printed)"
+        )
+    company = _company(args.company, args.tz, must_exist=True)
+    try:
+        try:
+            connector = WebConnector(args.qwc, password, company, faults, noop_wait=args.noop_wait)
+        except (QwcError, ValueError) as exc:
+            raise UserError(str(exc)) from None
+        with connector:
+
+            def show(report: Any) -> None:
+                print(
+                    f"{datetime.now().astimezone().isoformat(timespec='seconds')} {report.summary()}",
+                    flush=True,
+                )
+
+            if args.once or (args.every is None and connector.qwc.run_every_seconds is None):
+                report = connector.run_session()
+                show(report)
+                return 0 if report.ok else 1
+            connector.run(schedule=args.every, on_session=show)
+    finally:
+        company.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qbd-sandbox",
@@ -122,6 +165,33 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--now", default=None, help="ISO date-time the history ends at (default: now)")
     seed.add_argument("--tz", default=DEFAULT_TZ, help="the company machine's time zone")
     seed.set_defaults(func=cmd_seed)
+
+    connector = commands.add_parser(
+        "connector",
+        help="play the QuickBooks Web Connector of a .qwc against the bridge, with a company file",
+        description="Run Web Connector updates (SOAP over HTTP) against the service the .qwc names, "
+        "relaying its qbXML to the company file; one line per update.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    connector.add_argument(
+        "--qwc", required=True, help="the application's .qwc file (`qbd-bridge company add`)"
+    )
+    connector.add_argument(
+        "--password-file", help="a file holding the QBWC password; without it, $QBD_CONNECTOR_PASSWORD"
+    )
+    connector.add_argument("--company", required=True, help="the company's SQLite file (must exist)")
+    when = connector.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="one update, then exit (exit 1 if it failed)")
+    when.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="an update every SECONDS; without it, the .qwc's Scheduler (or one update)",
+    )
+    connector.add_argument("--faults", default="", help="faults to play, e.g. seed=1,drop=0.1,busy=0.05")
+    connector.add_argument("--noop-wait", type=float, default=5.0, help="seconds QBWC waits after NoOp")
+    connector.add_argument("--tz", default=DEFAULT_TZ, help="the company machine's time zone")
+    connector.set_defaults(func=cmd_connector)
     return parser
 
 
