@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import requests
+from qbd_bridge.testing import RunningBridge
 from qbd_client.xml import local_name, parse_bytes
 from qbd_sandbox.faults import ConnectorFaults, FaultSpecError
 from qbd_sandbox.webconnector import (
+    CLIENT_VERSION,
     NS,
+    PARAMETERS,
+    PARSE_ERROR,
     SOAP_ENV,
     ProtocolError,
+    SoapClient,
     SoapFault,
     build_envelope,
     busy_response,
@@ -147,3 +155,67 @@ def test_faults_are_read_from_the_cli_text_and_reproducible() -> None:
         ConnectorFaults.parse("drop=1.5")
     with pytest.raises(FaultSpecError, match="busy='often' is not a number"):
         ConnectorFaults.parse("busy=often")
+
+
+# --- against the bridge ------------------------------------------------------------------------------
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBridge]:
+    fast = {"password_cost": 2**10, "failure_delay": 0.05}
+    with RunningBridge(tmp_path_factory.mktemp("bridge") / "bridge.db", **fast) as running:
+        yield running
+
+
+def test_every_call_the_emulator_makes_is_one_the_bridges_wsdl_declares(bridge: RunningBridge) -> None:
+    answer = requests.get(f"{bridge.qbwc_url}?wsdl", timeout=10)
+    assert answer.status_code == 200
+    wsdl = parse_bytes(answer.content)
+    declared = {}
+    schema = wsdl.find(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
+    assert schema is not None
+    for element in schema.findall(f"{{{XSD_NS}}}element"):
+        declared[element.get("name")] = tuple(e.get("name") for e in element.iter(f"{{{XSD_NS}}}element"))[1:]
+    for operation, names in PARAMETERS.items():
+        assert declared[operation] == names, operation
+        assert declared[f"{operation}Response"] == (f"{operation}Result",)
+    actions = {op.get("soapAction") for op in wsdl.iter(f"{{{WSDL_SOAP_NS}}}operation")}
+    assert actions == {f"{NS}{operation}" for operation in PARAMETERS}
+
+
+def test_soap_client_and_the_bridge_understand_each_other(bridge: RunningBridge) -> None:
+    password, _ = bridge.add_company("envelopes")
+    client = SoapClient(bridge.qbwc_url)
+    try:
+        assert client.server_version().startswith("qbd-bridge")
+        assert client.client_version(CLIENT_VERSION) == ""
+        assert client.client_version("1.0.0.0").startswith("O:")
+        ticket, status = client.authenticate("envelopes", password + "!")[:2]
+        assert status == "nvu"
+        assert client.authenticate("envelopes", password)[1] == "none"  # nothing queued
+        assert client.get_last_error(ticket)  # an unknown ticket: a reason, not a fault
+        assert client.send_request_xml(ticket, "", "", "US", 13, 0) == ""
+        assert client.receive_response_xml(ticket, "", "0x80040400", PARSE_ERROR) == -1
+        assert client.close_connection(ticket) == "OK"
+        assert client.calls == 9
+    finally:
+        client.close()
+    with pytest.raises(TypeError, match=r"getLastError takes \(ticket\), not 0 values"):
+        client.call("getLastError")
+
+
+def test_a_call_the_service_cannot_parse_comes_back_as_a_soap_fault(bridge: RunningBridge) -> None:
+    client = SoapClient(bridge.qbwc_url)
+    try:
+        answer = client.http.post(
+            bridge.qbwc_url, data=b"<not-soap/>", headers={"Content-Type": "text/xml"}, timeout=10
+        )
+        assert answer.status_code == 500
+        with pytest.raises(SoapFault, match=r"not a SOAP 1\.1 envelope"):
+            parse_answer("serverVersion", answer.content)
+    finally:
+        client.close()

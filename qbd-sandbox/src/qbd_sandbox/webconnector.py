@@ -15,6 +15,7 @@ find QuickBooks busy or unable to start, or run a slow company file.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,25 @@ NS = "http://developer.intuit.com/"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
+#: The parameters of each operation QBWC calls, in the order of Intuit's WSDL (names are part of the
+#: contract: the service reads them by name).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "serverVersion": (),
+    "clientVersion": ("strVersion",),
+    "authenticate": ("strUserName", "strPassword"),
+    "sendRequestXML": (
+        "ticket",
+        "strHCPResponse",
+        "strCompanyFileName",
+        "qbXMLCountry",
+        "qbXMLMajorVers",
+        "qbXMLMinorVers",
+    ),
+    "receiveResponseXML": ("ticket", "response", "hresult", "message"),
+    "connectionError": ("ticket", "hresult", "message"),
+    "getLastError": ("ticket",),
+    "closeConnection": ("ticket",),
+}
 #: The version this emulator tells clientVersion it is (the current QBWC release line).
 CLIENT_VERSION = "2.3.0.36"
 #: How the .NET web-services client inside QBWC introduces itself.
@@ -49,6 +69,8 @@ USER_AGENT = "Mozilla/4.0 (compatible; MSIE 6.0; MS Web Services Client Protocol
 PARSE_ERROR = "QuickBooks found an error when parsing the provided XML text stream."
 COULD_NOT_START = "Could not start QuickBooks."
 COULD_NOT_ACCESS = "Could not access QuickBooks."
+#: Where the CLI reads the QBWC password when no --password-file is given (never from argv).
+PASSWORD_ENV = "QBD_CONNECTOR_PASSWORD"  # noqa: S105 (the name of a variable, not a password)
 #: connectionError is answered at most this many times with "try again" before QBWC gives up.
 OPEN_RETRIES = 2
 WRITE_SUFFIXES = ("AddRq", "ModRq")
@@ -85,6 +107,25 @@ def short(ticket: str) -> str:
 def version_tuple(text: str) -> tuple[int, ...]:
     """``"2.3.0.36"`` -> ``(2, 3, 0, 36)``; parts that are not numbers count as 0."""
     return tuple(int(part) if part.isdigit() else 0 for part in text.strip().split("."))
+
+
+def read_password(path: str | Path | None) -> str | None:
+    """The QBWC password from a file (its first line) or else ``$QBD_CONNECTOR_PASSWORD``; None if neither.
+
+    Raises ValueError naming the file when it cannot be read or is empty (never quoting its content).
+    """
+    if path is None:
+        return os.environ.get(PASSWORD_ENV) or None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ValueError(f"cannot read the password file {path}: {reason}") from None
+    lines = text.splitlines()
+    password = lines[0].strip() if lines else ""
+    if not password:
+        raise ValueError(f"the password file {path} is empty: put the QBWC password on its first line")
+    return password
 
 
 # --- SOAP envelopes -------------------------------------------------------------------------------
@@ -157,9 +198,12 @@ class SoapClient:
         """Close the HTTP connections."""
         self.http.close()
 
-    def call(self, operation: str, params: Sequence[tuple[str, str | int]]) -> Element | None:
-        """Post ``operation`` and return its result element."""
-        body = build_envelope(operation, params)
+    def call(self, operation: str, *values: str | int) -> Element | None:
+        """Post ``operation`` with its parameters in :data:`PARAMETERS`' order; return its result."""
+        names = PARAMETERS[operation]
+        if len(values) != len(names):
+            raise TypeError(f"{operation} takes ({', '.join(names)}), not {len(values)} values")
+        body = build_envelope(operation, list(zip(names, values, strict=True)))
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS}{operation}"'}
         started = time.perf_counter()
         try:
@@ -179,47 +223,36 @@ class SoapClient:
             raise
 
     def server_version(self) -> str:
-        return result_text(self.call("serverVersion", []))
+        return result_text(self.call("serverVersion"))
 
     def client_version(self, version: str) -> str:
-        return result_text(self.call("clientVersion", [("strVersion", version)]))
+        return result_text(self.call("clientVersion", version))
 
     def authenticate(self, user: str, password: str) -> list[str]:
-        return result_strings(self.call("authenticate", [("strUserName", user), ("strPassword", password)]))
+        return result_strings(self.call("authenticate", user, password))
 
     def send_request_xml(
         self, ticket: str, hcp_response: str, company_file: str, country: str, major: int, minor: int
     ) -> str:
-        params: list[tuple[str, str | int]] = [
-            ("ticket", ticket),
-            ("strHCPResponse", hcp_response),
-            ("strCompanyFileName", company_file),
-            ("qbXMLCountry", country),
-            ("qbXMLMajorVers", major),
-            ("qbXMLMinorVers", minor),
-        ]
-        return result_text(self.call("sendRequestXML", params))
+        return result_text(
+            self.call("sendRequestXML", ticket, hcp_response, company_file, country, major, minor)
+        )
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str, message: str) -> int:
-        result = self.call(
-            "receiveResponseXML",
-            [("ticket", ticket), ("response", response), ("hresult", hresult), ("message", message)],
-        )
-        text = result_text(result).strip()
+        text = result_text(self.call("receiveResponseXML", ticket, response, hresult, message)).strip()
         try:
             return int(text)
         except ValueError:
             raise ProtocolError(f"receiveResponseXML: the result {text!r} is not an int") from None
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
-        params = [("ticket", ticket), ("hresult", hresult), ("message", message)]
-        return result_text(self.call("connectionError", params))
+        return result_text(self.call("connectionError", ticket, hresult, message))
 
     def get_last_error(self, ticket: str) -> str:
-        return result_text(self.call("getLastError", [("ticket", ticket)]))
+        return result_text(self.call("getLastError", ticket))
 
     def close_connection(self, ticket: str) -> str:
-        return result_text(self.call("closeConnection", [("ticket", ticket)]))
+        return result_text(self.call("closeConnection", ticket))
 
 
 # --- one update -----------------------------------------------------------------------------------
