@@ -17,7 +17,7 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from qbd_client import catalog
@@ -28,6 +28,9 @@ from .sample_plan import SETUP_DAY, Books, Calendar, Context, Op, Ref, Schedule,
 from .sample_purchases import Purchases
 from .sample_sales import Sales
 
+if TYPE_CHECKING:
+    from .company import Company
+
 #: Transactions in the default company's year.
 DEFAULT_SIZE = 1000
 #: Operations applied in one SQLite transaction when the company offers batches.
@@ -37,22 +40,6 @@ DEFAULT_TZ = "America/Los_Angeles"
 
 class SampleError(RuntimeError):
     """The company refused an operation of the sample plan (a bug of the generator or the engine)."""
-
-
-class _Company(Protocol):
-    """The part of ``qbd_sandbox.company.Company`` the generator uses."""
-
-    def add(self, object_name: str, fields: dict[str, Any], at: datetime | None = None) -> dict[str, Any]: ...
-
-    def modify(
-        self, object_name: str, fields: dict[str, Any], at: datetime | None = None
-    ) -> dict[str, Any]: ...
-
-    def delete(self, object_name: str, id: str, at: datetime | None = None) -> None: ...
-
-    def get(self, object_name: str, id: str) -> dict[str, Any] | None: ...
-
-    def void(self, object_name: str, txn_id: str, at: datetime | None = None) -> dict[str, Any]: ...
 
 
 def plan(*, seed: int = 1, size: int | None = None, now: datetime, tz: str = DEFAULT_TZ) -> Iterator[Op]:
@@ -101,7 +88,7 @@ def resolve(value: Any, ids: dict[int, str]) -> Any:
 class _Applier:
     """Applies operations to a company, keeping the id of every record it made."""
 
-    def __init__(self, company: _Company) -> None:
+    def __init__(self, company: Company) -> None:
         self.company = company
         self.ids: dict[int, str] = {}
         self.counts: Counter[str] = Counter()
@@ -159,21 +146,18 @@ def _batches(ops: Iterator[Op], size: int) -> Iterator[list[Op]]:
 
 
 def seed_company(
-    company: Any, *, seed: int = 1, size: int | None = None, now: datetime | None = None
+    company: Company, *, seed: int = 1, size: int | None = None, now: datetime | None = None
 ) -> dict[str, int]:
     """Fill an empty company with the sample company; return how many records of each object it holds.
 
     ``size``: about that many transactions in the year (default 1000); the lists grow with the
     square root of it. ``now``: the end of the history (default: the company's clock, else now).
     """
-    config = getattr(company, "config", None)
-    tz = getattr(config, "tz", None) or DEFAULT_TZ
-    if now is None:
-        clock = getattr(config, "clock", None)
-        now = clock() if clock is not None else datetime.now(ZoneInfo(tz))
+    tz = company.config.tz
     applier = _Applier(company)
+    # One SQLite transaction per batch of operations, when the company offers it.
     batch = getattr(company, "batch", None)
-    ops = plan(seed=seed, size=size, now=now, tz=tz)
+    ops = plan(seed=seed, size=size, now=now or company.now(), tz=tz)
     for chunk in _batches(ops, BATCH):
         if batch is None:
             applier.apply_all(chunk)

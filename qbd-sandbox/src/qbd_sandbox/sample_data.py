@@ -1,7 +1,7 @@
 """The tables of the sample company: a general contractor's books in QuickBooks Desktop.
 
 Data only: the generators (``sample_lists``, ``sample_sales``, ``sample_purchases``,
-``sample_banking``) draw from these tables. Tables are text, one row a line, so a reader sees the
+``sample_books``) draw from these tables. Tables are text, one row a line, so a reader sees the
 chart of accounts or the item list at a glance; :func:`_rows` splits them. Names carry the characters
 people type into QuickBooks (apostrophes, ampersands, accents) but stay within ISO-8859-1, the only
 text QuickBooks keeps. Every name fits its qbXML field (31 characters for accounts, classes, items
@@ -62,8 +62,6 @@ petty            | 10300  | Bank                  |              | Petty Cash
 ar               | 11000  | AccountsReceivable    |              | Accounts Receivable
 uf               | 12000  | OtherCurrentAsset     |              | Undeposited Funds
 inventory        | 12100  | OtherCurrentAsset     |              | Inventory Asset
-prepaid          | 12800  | OtherCurrentAsset     |              | Prepaid Insurance
-advances         | 13100  | OtherCurrentAsset     |              | Employee Advances
 fixed            | 15000  | FixedAsset            |              | Furniture & Equipment
 trucks           | 15100  | FixedAsset            |              | Trucks
 trucks_cost      | 15110  | FixedAsset            | trucks       | Original Cost
@@ -71,7 +69,6 @@ trucks_dep       | 15120  | FixedAsset            | trucks       | Depreciation
 ap               | 20000  | AccountsPayable       |              | Accounts Payable
 visa             | 20500  | CreditCard            |              | Visa
 amex             | 20600  | CreditCard            |              | American Express
-payroll_liab     | 24000  | OtherCurrentLiability |              | Payroll Liabilities
 sales_tax        | 25500  | OtherCurrentLiability |              | Sales Tax Payable
 truck_loan       | 23000  | LongTermLiability     |              | Truck Loan
 obe              | 30000  | Equity                |              | Opening Balance Equity

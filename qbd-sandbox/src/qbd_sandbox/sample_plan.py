@@ -1,6 +1,6 @@
 """The plan of a sample company: the operations that fill it, in the order they happen.
 
-The generators (``sample_lists``, ``sample_sales``, ``sample_purchases``, ``sample_banking``) do
+The generators (``sample_lists``, ``sample_sales``, ``sample_purchases``, ``sample_books``) do
 not talk to a company. They write :class:`Op` objects into a :class:`Schedule`, one bucket per
 day of the company's year; :mod:`qbd_sandbox.sample` walks the days in order, gives each operation
 its time of day, and applies it through the company's Python API. An operation that needs the id
