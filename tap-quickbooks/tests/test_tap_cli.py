@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -191,4 +192,42 @@ def test_a_quickbooks_fault_stops_the_run_in_one_line_without_an_unhandled_error
     assert "tap-quickbooks stopped: QuickBooks fault 400" in errors[0]
     assert "NoSuchProperty" in errors[0]
     assert "unhandled error" not in run.stderr
+    assert [m for m in messages(run.stdout) if m["type"] == "RECORD"] == []
+
+
+def test_a_base_url_where_nothing_listens_stops_the_tap_saying_what_was_tried(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    settings = {
+        "client_id": "app",
+        "client_secret": "app-secret",
+        "refresh_token": "refresh-token-0",
+        "realm_id": "1",
+        "base_url": url,
+        "token_store_path": str(tmp_path / "tokens.json"),
+        "reports": [],
+    }
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(settings))
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(selected_catalog(settings, ["Account"])))
+
+    run = subprocess.run(
+        [TAP, "--config", str(config), "--catalog", str(catalog_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.splitlines()
+    retries = [line for line in lines if "| WARNING " in line and "connection refused; retry" in line]
+    assert len(retries) == 2, run.stderr
+    assert f"{url}/oauth2/v1/tokens/bearer" in retries[0]
+    assert lines[-1].endswith(
+        f"tap-quickbooks stopped: nothing answers at {url}/oauth2/v1/tokens/bearer "
+        "(connection refused, 3 attempts): check base_url"
+    )
     assert [m for m in messages(run.stdout) if m["type"] == "RECORD"] == []

@@ -14,13 +14,23 @@ import requests
 
 from . import redact
 from .config import INTUIT_AUTHORIZE_URL, ClientConfig
-from .errors import AuthenticationError, QBOError, RefreshTokenInvalid, TransientError
+from .errors import (
+    UNREACHABLE_ATTEMPTS,
+    AuthenticationError,
+    QBOError,
+    RefreshTokenInvalid,
+    TransientError,
+    UnreachableError,
+    unreachable_reason,
+)
 from .tokens import Tokens, TokenStore
 
 log = logging.getLogger("qbo_client.auth")
 SCOPE = "com.intuit.quickbooks.accounting"
 #: Seconds to wait for the token endpoint's answer (at least; ``timeout`` when that is longer).
 TOKEN_READ_TIMEOUT = 60.0
+#: Requests to the token endpoint before a refresh fails (429, 5xx, timeouts, dropped connections).
+TOKEN_ATTEMPTS = 5
 
 
 class TokenManager:
@@ -35,6 +45,8 @@ class TokenManager:
         self._lock = threading.Lock()
         self._tokens: Tokens | None = None
         self.refreshes = 0
+        #: Whether the token endpoint has answered this process (a refusal then is an outage).
+        self._answered = False
         redact.protect(*config.secrets())
 
     def access_token(self) -> str:
@@ -155,12 +167,27 @@ class TokenManager:
             "Accept": "application/json",
             "User-Agent": self.config.user_agent,
         }
+        url = self.config.oauth_token_url
+        failure = ""  # what went wrong with the last attempt
+        retries = TOKEN_ATTEMPTS - 1  # fewer while nothing answers at all
+        status = 0  # the HTTP status of the last attempt's answer
         last: Exception | None = None
         unanswered = 0  # requests that may have reached the endpoint without an answer read
-        for attempt in range(5):
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            if attempt > 1:
+                wait = min(30.0, 0.5 * 2 ** (attempt - 2))
+                log.warning(
+                    "the token endpoint %s: %s; retry %d/%d in %.1f s",
+                    url,
+                    failure,
+                    attempt - 1,
+                    retries,
+                    wait,
+                )
+                time.sleep(wait)
             try:
                 resp = self.session.post(
-                    self.config.oauth_token_url,
+                    url,
                     data=form,
                     headers=headers,
                     # A refresh the server did but whose answer is lost has rotated the refresh
@@ -169,15 +196,24 @@ class TokenManager:
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = exc
-                if not isinstance(exc, requests.ConnectTimeout):
+                refused = unreachable_reason(exc)  # no connection opened: the request never left
+                if refused is not None and not self._answered:
+                    # Nothing has answered there yet: a wrong address, not an outage.
+                    if attempt >= UNREACHABLE_ATTEMPTS:
+                        raise UnreachableError(
+                            f"nothing answers at {url} ({refused}, {attempt} attempts): "
+                            f"{self.config.unreachable_hint(url)}",
+                            code="unreachable",
+                        ) from exc
+                    retries = UNREACHABLE_ATTEMPTS - 1
+                elif refused is None and not isinstance(exc, requests.ConnectTimeout):
                     unanswered += 1
-                time.sleep(min(30.0, 0.5 * 2**attempt))
+                failure, status = refused or type(exc).__name__, 0
                 continue
+            self._answered = True
+            retries = TOKEN_ATTEMPTS - 1
             if resp.status_code >= 500 or resp.status_code == 429:
-                last = TransientError(
-                    f"token endpoint answered HTTP {resp.status_code}", status=resp.status_code
-                )
-                time.sleep(min(30.0, 0.5 * 2**attempt))
+                last, failure, status = None, f"HTTP {resp.status_code}", resp.status_code
                 continue
             try:
                 body: dict[str, Any] = resp.json()
@@ -208,7 +244,10 @@ class TokenManager:
             raise AuthenticationError(
                 f"the token endpoint refused the request ({error})", code=error, status=resp.status_code
             )
-        raise TransientError(f"the token endpoint could not be reached: {type(last).__name__}") from last
+        raise TransientError(
+            f"{TOKEN_ATTEMPTS} attempts at the token endpoint {url} failed (the last: {failure})",
+            status=status,
+        ) from last
 
     # -- the first refresh token: the authorization-code flow -----------------------------------
 

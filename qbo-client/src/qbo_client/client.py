@@ -17,7 +17,16 @@ from requests.adapters import HTTPAdapter
 from . import catalog
 from .auth import TokenManager
 from .config import ClientConfig
-from .errors import QBOError, ThrottledError, TransientError, ValidationError, fault_error
+from .errors import (
+    UNREACHABLE_ATTEMPTS,
+    QBOError,
+    ThrottledError,
+    TransientError,
+    UnreachableError,
+    ValidationError,
+    fault_error,
+    unreachable_reason,
+)
 from .ratelimit import RateLimiter
 from .tokens import TokenStore
 
@@ -84,6 +93,8 @@ class QBOClient:
         )
         self.stats = Stats()
         self._random = random.Random()
+        #: Whether the API has answered this client (a refused connection then is an outage).
+        self._answered = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QBOClient:
@@ -138,14 +149,31 @@ class QBOClient:
                         method, url, params=query, data=data, headers=headers, timeout=self.config.timeout
                     )
             except _CONNECTION_ERRORS as exc:
-                if not idempotent or attempt >= self.config.max_retries:
+                tries = attempt + 1
+                # No connection could be opened: the request never reached QuickBooks.
+                refused = unreachable_reason(exc)
+                if refused is not None and not self._answered:
+                    if tries >= min(UNREACHABLE_ATTEMPTS, self.config.max_retries + 1):
+                        # Nothing has ever answered there: a wrong address, not an outage.
+                        raise UnreachableError(
+                            f"nothing answers at {url} ({refused}, {tries} attempt(s)): "
+                            f"{self.config.unreachable_hint(url)}",
+                            code="unreachable",
+                        ) from exc
+                elif not idempotent or attempt >= self.config.max_retries:
                     raise TransientError(
-                        f"{method} {path}: {type(exc).__name__} after {attempt + 1} attempt(s)",
+                        f"{method} {url}: {refused or type(exc).__name__} after {tries} attempt(s)",
                         code="connection",
                     ) from exc
                 attempt += 1
-                self._sleep_before_retry(attempt, None, f"{method} {path}: {type(exc).__name__}")
+                self._sleep_before_retry(
+                    attempt,
+                    None,
+                    f"{method} {url}: {refused or type(exc).__name__}",
+                    of=UNREACHABLE_ATTEMPTS - 1 if refused is not None and not self._answered else None,
+                )
                 continue
+            self._answered = True
             tid = resp.headers.get("intuit_tid", "")
             if resp.status_code == 401 and refreshes < REFRESHES_PER_REQUEST:
                 refreshes += 1
@@ -170,7 +198,10 @@ class QBOClient:
                 )
             return body
 
-    def _sleep_before_retry(self, attempt: int, resp: requests.Response | None, what: str) -> None:
+    def _sleep_before_retry(
+        self, attempt: int, resp: requests.Response | None, what: str, of: int | None = None
+    ) -> None:
+        """Wait before retry number ``attempt`` (of ``of``, default ``max_retries``), and say so."""
         self.stats.add(retries=1)
         retry_after = _retry_after(resp) if resp is not None else None
         if retry_after is not None:
@@ -182,7 +213,7 @@ class QBOClient:
                 wait = max(wait, 1.0)
         if resp is not None and resp.status_code == 429:
             self.limiter.pause(wait)
-        log.warning("%s; retry %d/%d in %.1f s", what, attempt, self.config.max_retries, wait)
+        log.warning("%s; retry %d/%d in %.1f s", what, attempt, of or self.config.max_retries, wait)
         time.sleep(wait)
 
     # -- reads ----------------------------------------------------------------------------------

@@ -83,6 +83,14 @@ class ClientConfig:
         app = hashlib.sha256(self.client_id.encode()).hexdigest()[:10]
         return state_dir() / "tokens" / f"{self.realm_id}-{app}.json"
 
+    def unreachable_hint(self, url: str) -> str:
+        """What to check when nothing answers at ``url``, one of this config's addresses."""
+        if self.token_url and url == self.token_url:
+            return "check token_url"
+        if self.base_url:
+            return "check base_url"
+        return "check this machine's network connection (DNS, proxy, firewall)"
+
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be logged."""
         return tuple(s for s in (self.client_secret, self.refresh_token) if s)

@@ -6,7 +6,10 @@ that Intuit support asks for; ``str()`` says all of it in one line.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
+
+from urllib3.exceptions import NewConnectionError
 
 
 class QBOError(Exception):
@@ -83,6 +86,36 @@ class TransientError(QBOError):
     """5xx or a dropped connection that persisted through every retry."""
 
     hint = "QuickBooks was unavailable; the run can be retried from its last state"
+
+
+#: Attempts at an address where nothing has answered yet before :class:`UnreachableError`.
+UNREACHABLE_ATTEMPTS = 3
+
+
+class UnreachableError(QBOError):
+    """Nothing answers at the address: the connection is refused, or the host name does not resolve.
+
+    A wrong ``base_url`` (or no network), not an outage: retrying for minutes would not help, so
+    the client gives up after a few attempts. The message names the address and what to check.
+    """
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why no connection could be opened at all (``"connection refused"``, ``"the host name does
+    not resolve"``), or None when the failure is of another kind: a timeout or a connection dropped
+    midway, which is what an outage looks like."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if not isinstance(reason, NewConnectionError):  # a DNS failure is one too (NameResolutionError)
+        return None
+    cause = reason.__cause__
+    if isinstance(cause, socket.gaierror):
+        return "the host name does not resolve"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror[:1].lower() + cause.strerror[1:]
+    return "no connection could be opened"
 
 
 class ValidationError(QBOError):
