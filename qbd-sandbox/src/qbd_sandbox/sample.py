@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 #: Transactions in the default company's year.
 DEFAULT_SIZE = 1000
-#: Operations applied in one SQLite transaction when the company offers batches.
+#: Operations applied in one SQLite transaction.
 BATCH = 500
 DEFAULT_TZ = "America/Los_Angeles"
 
@@ -153,16 +153,11 @@ def seed_company(
     ``size``: about that many transactions in the year (default 1000); the lists grow with the
     square root of it. ``now``: the end of the history (default: the company's clock, else now).
     """
-    tz = company.config.tz
     applier = _Applier(company)
-    # One SQLite transaction per batch of operations, when the company offers it.
-    batch = getattr(company, "batch", None)
-    ops = plan(seed=seed, size=size, now=now or company.now(), tz=tz)
+    ops = plan(seed=seed, size=size, now=now or company.now(), tz=company.config.tz)
     for chunk in _batches(ops, BATCH):
-        if batch is None:
+        # One SQLite transaction per batch: committing each write alone costs more than the write.
+        with company.transaction():
             applier.apply_all(chunk)
-        else:
-            with batch():
-                applier.apply_all(chunk)
     names = [spec.name for spec in catalog.objects() if not spec.is_report]
     return {name: applier.counts[name] for name in [*names, *sorted(set(applier.counts) - set(names))]}
