@@ -247,3 +247,26 @@ def test_report_types_the_emulator_does_not_keep_are_answered_not_supported(make
     )
     (answer,) = qbxml.parse_response(company.process(document(body), "s")).responses
     assert (answer.status_code, answer.status_severity) == (1030, "Error")
+
+
+def test_an_internal_fault_fails_its_request_alone_with_status_1000(
+    make_qbd_company: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from qbd_sandbox.reports import Reports
+
+    def broken(self: Reports, request: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Reports, "general_summary", broken)
+    company = make_qbd_company()
+    body = (
+        "<GeneralSummaryReportQueryRq><GeneralSummaryReportType>TrialBalance</GeneralSummaryReportType>"
+        "</GeneralSummaryReportQueryRq>" + adds("Still Added")
+    )
+    response = company.process(document(body, "continueOnError"), "s")
+    first, second = qbxml.parse_response(response).responses
+    assert (first.status_code, first.status_severity) == (1000, "Error")
+    assert first.status_message == "There has been an internal error when processing the request."
+    assert "disk on fire" not in response.decode()
+    assert second.status_code == 0
+    assert any("internal error" in record.message for record in caplog.records)

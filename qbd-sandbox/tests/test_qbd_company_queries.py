@@ -334,3 +334,36 @@ def _raw(xml: str) -> Any:
     from qbd_client.xml import parse_text
 
     return parse_text(xml)
+
+
+def test_references_show_the_current_name_of_what_they_name(company: Any, qbd_session: Any) -> None:
+    made = invoice(company, "Bravo:Site 1", "2024-03-04", T0)
+    session = qbd_session(company)
+    bravo = session.query("Customer", {"FullName": "Bravo"}).records()[0]
+    company.modify(
+        "Customer", {"ListID": bravo["ListID"], "EditSequence": bravo["EditSequence"], "Name": "Bravo Inc"}
+    )
+    item = session.query("ItemService", {"FullName": "Consulting"}).records()[0]
+    company.modify(
+        "ItemService", {"ListID": item["ListID"], "EditSequence": item["EditSequence"], "Name": "Advice"}
+    )
+    shown = session.query("Invoice", {"TxnID": made["TxnID"], "IncludeLineItems": True}).records()[0]
+    assert shown["CustomerRef"] == {"ListID": made["CustomerRef"]["ListID"], "FullName": "Bravo Inc:Site 1"}
+    assert shown["InvoiceLineRet"][0]["ItemRef"]["FullName"] == "Advice"
+    assert company.get("Invoice", made["TxnID"])["CustomerRef"]["FullName"] == "Bravo Inc:Site 1"  # type: ignore[index]
+
+
+def test_an_iterator_belongs_to_the_quickbooks_process_that_started_it(
+    company: Any, make_qbd_company: Any, qbd_session: Any
+) -> None:
+    start = qbd_session(company, "ticket").query("Customer", {"MaxReturned": 2}, iterator="Start")
+    # The same company file opened again (QuickBooks restarted): the iterator is gone.
+    reopened = make_qbd_company()
+    after = qbd_session(reopened, "ticket").query(
+        "Customer", {"MaxReturned": 2}, iterator="Continue", iteratorID=start.iterator_id
+    )
+    assert after.status_code == 3391
+    still = qbd_session(company, "ticket").query(
+        "Customer", {"MaxReturned": 2}, iterator="Continue", iteratorID=start.iterator_id
+    )
+    assert still.status_code == 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,11 +76,10 @@ class Company:
                 time_per_record=self.config.time_per_record,
             )
         )
-        # Sessions do not outlive the process that served them: iterators left in the file by a
-        # previous run are dead, as after a QuickBooks restart.
-        with self.store.lock, self.store.tx() as conn:
-            conn.execute("DELETE FROM iterators")
-            conn.execute("DELETE FROM iterator_rows")
+        # Iterators do not outlive the process that started them (a Continue to another Company
+        # object answers 3391, as after a QuickBooks restart); old ones left in the file go.
+        with self.store.lock, self.store.tx():
+            self._queries.forget_stale(timedelta(days=1))
 
     def now(self) -> datetime:
         """The company's "now" (aware)."""

@@ -12,6 +12,7 @@ gets that answer instead of being applied twice.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from .reports import Reports
 from .store import Row, Store
 from .writes import EXTRA_LISTS, Writer, is_list, nodes
 
+log = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "There has been an internal error when processing the request."
 REFUSED_HRESULT = "0x80040400"
 REFUSED_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
 CLEAR_ALL = "ClearAllMessageSets"
@@ -187,6 +191,11 @@ class Processor:
             code, message, attributes, rets = failure.code, failure.message, {}, []
             if tag.endswith("QueryRq") and request.get("iterator") == "Start":
                 attributes = {"iteratorRemainingCount": "0"}
+        except Exception:
+            # A fault of the emulator itself: the request fails alone, as QuickBooks' own internal
+            # errors do (status 1000), and the details go to the log rather than to the client.
+            log.exception("internal error while answering %s", tag)
+            code, message, attributes, rets = 1000, INTERNAL_ERROR, {}, []
         rs.set("statusCode", str(code))
         rs.set("statusSeverity", severity_of(code))
         rs.set("statusMessage", message)

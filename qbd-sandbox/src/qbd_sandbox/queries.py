@@ -31,7 +31,10 @@ from qbd_client.xml import Element, child_text, local_name
 
 from . import clock, elements, ledger, status
 from .store import Row, Store
-from .writes import ENTITIES, nodes
+from .writes import ENTITIES, REF_TARGETS, nodes
+
+#: (first object a reference may name, ListID) -> its current full name, for one answer.
+NameCache = dict[tuple[str, str], "str | None"]
 
 #: How many seqs of an iterator's snapshot one row of ``iterator_rows`` holds.
 CHUNK = 1024
@@ -90,13 +93,16 @@ class Renderer:
         self.store = store
         self.tz = tz
 
-    def ret(self, row: Row, options: Options) -> Element:
+    def ret(self, row: Row, options: Options, names: NameCache | None = None) -> Element:
         """The record's ``XxxRet`` element as a query (or a write's answer) with ``options`` shows it."""
-        return elements.element(f"{row.object}Ret", self.fields(row, options), nodes(row.object, "Ret"))
+        fields = self.fields(row, options, names)
+        return elements.element(f"{row.object}Ret", fields, nodes(row.object, "Ret"))
 
-    def fields(self, row: Row, options: Options) -> dict[str, Any]:
-        """The text mapping a Ret shows: options applied, balances and quantities computed."""
-        data: dict[str, Any] = dict(row.data)
+    def fields(self, row: Row, options: Options, names: NameCache | None = None) -> dict[str, Any]:
+        """The text mapping a Ret shows: options applied, balances and quantities computed, and
+        references carrying the current full name of what they name (``names`` caches those
+        look-ups across the records of one answer)."""
+        data: dict[str, Any] = self._current_names(row.object, row.data, {} if names is None else names, ())
         if not options.include_lines:
             data = {k: v for k, v in data.items() if not is_line_element(k)}
         if not options.include_linked:
@@ -111,6 +117,40 @@ class Renderer:
         if options.include_elements:
             data = {k: v for k, v in data.items() if k in options.include_elements}
         return data
+
+    def _current_names(
+        self, object_name: str, data: dict[str, Any], names: NameCache, path: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """A copy of ``data`` whose references show today's full names (QuickBooks stores links, not
+        names: a renamed customer or a moved job shows its new name on every transaction)."""
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            items = value if isinstance(value, list) else None
+            fixed = []
+            for item in items if items is not None else [value]:
+                if isinstance(item, dict) and key.endswith("Ref") and item.get("ListID"):
+                    top_parent = key == "ParentRef" and not path
+                    objects = (object_name,) if top_parent else REF_TARGETS.get(key, ("", ()))[1]
+                    item = self._ref_with_name(item, objects, names)
+                elif isinstance(item, dict):
+                    item = self._current_names(object_name, item, names, (*path, key))
+                fixed.append(item)
+            out[key] = fixed if items is not None else fixed[0]
+        return out
+
+    def _ref_with_name(self, ref: dict[str, Any], objects: Sequence[str], names: NameCache) -> dict[str, Any]:
+        if not objects:
+            return ref
+        list_id = str(ref["ListID"])
+        key = (objects[0], list_id)
+        if key not in names:
+            marks = ",".join("?" * len(objects))
+            found = self.store.conn.execute(
+                f"SELECT name FROM records WHERE id = ? AND object IN ({marks}) LIMIT 1", (list_id, *objects)
+            ).fetchone()
+            names[key] = None if found is None else found[0]
+        current = names[key]
+        return ref if current is None else {"ListID": list_id, "FullName": current}
 
     def _data_ext(self, row: Row, owner_ids: Sequence[str]) -> list[dict[str, str]]:
         marks = ",".join("?" * len(owner_ids))
@@ -221,6 +261,8 @@ class Queries:
         self.renderer = renderer
         self.now = now
         self.retention_days = retention_days
+        #: This QuickBooks "process": iterators die with it, as they do when QuickBooks restarts.
+        self.instance = uuid.uuid4().hex
 
     # -- object queries -------------------------------------------------------------------------
 
@@ -254,7 +296,8 @@ class Queries:
 
     def _render(self, seqs: Sequence[int], options: Options) -> list[Element]:
         rows = self.store.by_seqs(seqs)
-        return [self.renderer.ret(rows[s], options) for s in seqs if s in rows]
+        names: NameCache = {}
+        return [self.renderer.ret(rows[s], options, names) for s in seqs if s in rows]
 
     def _named_request(self, spec: ObjectSpec, request: Element) -> tuple[list[str], list[str], list[str]]:
         ids = _texts(request, spec.id_field)
@@ -545,9 +588,19 @@ class Queries:
             conn = self.store.conn
             conn.execute(
                 "INSERT INTO iterators "
-                "(iterator_id, session, request_key, object, total, position, page_size) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (iterator_id, session, self.request_key(request), spec.name, len(seqs), len(first), page),
+                "(iterator_id, owner, started, session, request_key, object, total, position, page_size) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    iterator_id,
+                    self.instance,
+                    clock.utc_key(self.now()),
+                    session,
+                    self.request_key(request),
+                    spec.name,
+                    len(seqs),
+                    len(first),
+                    page,
+                ),
             )
             conn.executemany(
                 "INSERT INTO iterator_rows (iterator_id, chunk, seqs) VALUES (?, ?, ?)",
@@ -566,8 +619,9 @@ class Queries:
         iterator_id = request.get("iteratorID", "")
         conn = self.store.conn
         found = conn.execute(
-            "SELECT session, request_key, object, total, position FROM iterators WHERE iterator_id = ?",
-            (iterator_id,),
+            "SELECT session, request_key, object, total, position FROM iterators WHERE iterator_id = ? "
+            "AND owner = ?",
+            (iterator_id, self.instance),
         ).fetchone()
         if found is None or found[0] != session or found[2] != spec.name:
             raise status.iterator_invalid(iterator_id)
@@ -611,6 +665,14 @@ class Queries:
     def drop_iterator(self, iterator_id: str) -> None:
         self.store.conn.execute("DELETE FROM iterators WHERE iterator_id = ?", (iterator_id,))
         self.store.conn.execute("DELETE FROM iterator_rows WHERE iterator_id = ?", (iterator_id,))
+
+    def forget_stale(self, older_than: timedelta) -> None:
+        """Drop iterators that other (ended) processes left in the file."""
+        horizon = clock.utc_key(self.now() - older_than)
+        for (iterator_id,) in self.store.conn.execute(
+            "SELECT iterator_id FROM iterators WHERE started < ?", (horizon,)
+        ).fetchall():
+            self.drop_iterator(str(iterator_id))
 
     def end_session(self, session: str) -> None:
         for row in self.store.conn.execute(

@@ -127,6 +127,9 @@ CREATE TABLE IF NOT EXISTS message_sets (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS iterators (
     iterator_id TEXT PRIMARY KEY,
+    -- The Company object (one QuickBooks process) that started it: another one cannot continue it.
+    owner TEXT NOT NULL,
+    started TEXT NOT NULL,
     session TEXT NOT NULL,
     request_key TEXT NOT NULL,
     object TEXT NOT NULL,
