@@ -52,18 +52,22 @@ def test_authenticate_answers_nvu_none_busy_or_a_ticket(running: RunningBridge, 
     assert acme.soap.authenticate(user, acme.password)[1] == "none"
 
 
-def test_signing_in_again_while_an_answer_is_outstanding_ends_the_broken_session(
-    running: RunningBridge, acme: Company
+def test_a_session_awaiting_an_answer_keeps_the_company_busy_until_it_expires(
+    running: RunningBridge, acme: Company, clock: Clock
 ) -> None:
     job = acme.client.submit([customer_query()])
     broken = acme.connector.session(drop_after=1)  # QBWC lost the line between QuickBooks and the answer
     assert len(broken.sent) == 1
-    # The next update signs in at once: not busy, the conversation broke ("a call out of sequence").
+    # QuickBooks may still be working on it: busy, for as long as the idle timeout.
+    assert acme.connector.session().auth[1] == "busy"
+    clock.advance(FAST["session_quiet_timeout"] + 1)
+    assert acme.connector.session().auth[1] == "busy"
+    clock.advance(FAST["session_idle_timeout"])
     again = acme.connector.session()
     assert again.auth[1] == ""
     assert again.percents == [100]
     assert acme.soap.send(broken.auth[0]) == ""
-    assert "ended (broken: the Web Connector signed in again" in acme.soap.last_error(broken.auth[0])
+    assert "ended (expired" in acme.soap.last_error(broken.auth[0])
     (line,) = acme.client.responses(job, wait_for_qbwc=1)
     assert len(line.responses[0].records()) == 25
 

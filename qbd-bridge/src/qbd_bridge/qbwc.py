@@ -180,12 +180,11 @@ class Conversation:
     def _still_open(self, conn: sqlite3.Connection, company_id: int, now: float) -> bool:
         """Whether the company's open session (if any) is alive, now that its company signs in again.
 
-        QBWC runs one update of an application at a time, and calls again within seconds of each
-        answer (5 s after a NoOp). So a sign-in while a request is outstanding means that
-        conversation broke (the reference's "call out of sequence"), and so does one after the
-        session stayed silent with nothing outstanding: such a session is ended (its unanswered
-        message set is asked again, with oldMessageSetID for a write) instead of answering busy
-        until the idle timeout.
+        A session awaiting QuickBooks' answer is alive until the idle timeout (QuickBooks may take
+        a minute and more on one request): the company is ``busy``. One that awaits nothing is
+        alive only while QBWC keeps calling, which it does within seconds of each answer (5 s
+        after a NoOp); silent longer than ``session_quiet_timeout``, it was abandoned, and is
+        ended so the new sign-in gets a session.
         """
         session = conn.execute(
             "SELECT s.*, c.name AS company FROM sessions s JOIN companies c ON c.id = s.company_id "
@@ -194,13 +193,12 @@ class Conversation:
         ).fetchone()
         if session is None:
             return False
-        if session["pending"] is not None:
-            reason = "broken: the Web Connector signed in again while a request was outstanding"
-        elif now - session["last_seen_at"] > self.config.session_quiet_timeout:
-            reason = "abandoned: silent, then the Web Connector signed in again"
-        else:
+        if (
+            session["pending"] is not None
+            or now - session["last_seen_at"] <= self.config.session_quiet_timeout
+        ):
             return True
-        self._end(conn, session, reason, now)
+        self._end(conn, session, "abandoned: silent, then the Web Connector signed in again", now)
         return False
 
     def _waiting_producer(self, conn: sqlite3.Connection, company_id: int, now: float) -> bool:
