@@ -314,8 +314,8 @@ class SessionReport:
             line += f", faults {','.join(self.faults)}"
         if self.errors:
             line += f"; {self.errors[-1]}"
-        elif self.last_message:
-            line += f"; {self.last_message}"
+        elif self.last_message or self.close_message:
+            line += f"; {self.last_message or self.close_message}"
         return line
 
 
