@@ -367,3 +367,35 @@ def test_an_iterator_belongs_to_the_quickbooks_process_that_started_it(
         "Customer", {"MaxReturned": 2}, iterator="Continue", iteratorID=start.iterator_id
     )
     assert still.status_code == 0
+
+
+def test_every_date_macro_of_the_spec_is_understood(company: Any, qbd_session: Any) -> None:
+    session = qbd_session(company)
+    invoice(company, "Echo", "2024-03-04", T0)
+    macros = qbxml.spec()["objects"]["Invoice"]["Query"]["children"]
+    values = _enum(macros, "DateMacro")
+    assert "ThisCalendarQuarter" in values
+    for macro in values:
+        answer = session.query("Invoice", {"TxnDateRangeFilter": {"DateMacro": macro}})
+        assert answer.status_code in (0, 1), (macro, answer.status_message)
+
+
+def test_a_continue_may_change_the_page_size(company: Any, qbd_session: Any) -> None:
+    session = qbd_session(company)
+    start = session.query("Customer", {"MaxReturned": 1}, iterator="Start")
+    page = session.query("Customer", {"MaxReturned": 3}, iterator="Continue", iteratorID=start.iterator_id)
+    assert (len(page.rets), page.iterator_remaining) == (3, 2)
+
+
+def _enum(nodes: list[Any], name: str) -> list[str]:
+    for node in nodes:
+        for alternative in node.get("choice", []):
+            found = _enum(alternative, name)
+            if found:
+                return found
+        if node.get("name") == name:
+            return list(node["enum"])
+        found = _enum(node.get("children", []), name)
+        if found:
+            return found
+    return []

@@ -124,11 +124,13 @@ def date_macro(name: str, today: date) -> tuple[date | None, date | None]:
         "LastYearToDate": (last_year_start, add_months(today, -12)),
         "NextYear": (date(today.year + 1, 1, 1), date(today.year + 1, 12, 31)),
     }
-    # The company's fiscal year starts in January, so the fiscal macros are the calendar ones.
+    # Transaction filters spell quarters and years "Calendar" or "Fiscal"; the company's fiscal year
+    # starts in January, so both are the plain ones reports use.
     for suffix in ("Year", "YearToDate", "Quarter", "QuarterToDate"):
         for lead in ("This", "Last", "Next"):
             if f"{lead}{suffix}" in macros:
                 macros[f"{lead}Fiscal{suffix}"] = macros[f"{lead}{suffix}"]
+                macros[f"{lead}Calendar{suffix}"] = macros[f"{lead}{suffix}"]
     try:
         return macros[name]
     except KeyError:

@@ -558,10 +558,11 @@ class Queries:
 
     @staticmethod
     def request_key(request: Element) -> str:
-        """What a Continue must repeat of its Start: every child element, whitespace aside."""
+        """What a Continue must repeat of its Start: every child element (whitespace aside) but the
+        page size, which a client may change from page to page."""
         sha = hashlib.sha256(local_name(request).encode())
         for child in request:
-            if isinstance(child.tag, str):
+            if isinstance(child.tag, str) and local_name(child) != "MaxReturned":
                 sha.update(etree.tostring(_normalized(child), method="c14n"))
         return sha.hexdigest()
 
