@@ -445,3 +445,17 @@ def test_scheduled_updates_repeat_until_told_to_stop(running: RunningBridge, com
     assert count == 2
     assert [r.outcome for r in reports] == ["done", "none"]
     assert client.job(job).status == "done"
+
+
+def test_a_slow_company_spends_its_time_per_record_inside_the_session(
+    running: RunningBridge, company: Company
+) -> None:
+    name, password, qwc = add_company(running)
+    seed_customers(company, 5)
+    client = client_of(running, name)
+    job = client.submit([customer_query()])
+    report = session(qwc, password, company, slow=0.04)
+    assert report.ok
+    assert report.company_seconds >= 5 * 0.04
+    (line,) = client.responses(job, wait_for_qbwc=5)
+    assert len(line.responses[0].rets) == 5

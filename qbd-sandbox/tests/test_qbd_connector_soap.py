@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from qbd_bridge.testing import RunningBridge
 from qbd_client.xml import local_name, parse_bytes
+from qbd_sandbox.company import Company
 from qbd_sandbox.faults import ConnectorFaults, FaultSpecError
 from qbd_sandbox.webconnector import (
     CLIENT_VERSION,
@@ -18,6 +21,7 @@ from qbd_sandbox.webconnector import (
     ProtocolError,
     SoapClient,
     SoapFault,
+    WebConnector,
     build_envelope,
     busy_response,
     parse_answer,
@@ -219,3 +223,41 @@ def test_a_call_the_service_cannot_parse_comes_back_as_a_soap_fault(bridge: Runn
             parse_answer("serverVersion", answer.content)
     finally:
         client.close()
+
+
+def _qwc(tmp_path: Path, port: int, *, support: str = "/support", user: str = "nobody") -> Path:
+    path = tmp_path / "app.qwc"
+    path.write_text(
+        f"""<?xml version="1.0"?>
+<QBWCXML><AppName>check</AppName><AppID></AppID><AppURL>http://localhost:{port}/qbwc</AppURL>
+<AppDescription>check</AppDescription><AppSupport>http://localhost:{port}{support}</AppSupport>
+<UserName>{user}</UserName><OwnerID>{{57F3B9B1-86F1-4fcc-B1EE-566DE1813D20}}</OwnerID>
+<FileID>{{90A44FB5-33D9-4815-AC85-BC87A7E7D1EB}}</FileID><QBType>QBFS</QBType></QBWCXML>""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_support_page_that_does_not_answer_200_stops_the_update_before_any_call(
+    bridge: RunningBridge, tmp_path: Path
+) -> None:
+    port = urlsplit(bridge.url).port or 0
+    with Company(tmp_path / "books.qbw") as books:
+        connector = WebConnector(_qwc(tmp_path, port, support="/no-such-page"), "pw", books, noop_wait=0.01)
+        with connector:
+            report = connector.run_session()
+    assert report.outcome == "refused"
+    assert report.calls == []
+    assert "AppSupport http://localhost:" in report.errors[0]
+    assert "answered 404" in report.errors[0]
+
+
+def test_a_web_connector_older_than_the_service_wants_is_refused(tmp_path: Path) -> None:
+    fast = {"password_cost": 2**10, "failure_delay": 0.05, "min_client_version": "9.0.0.0"}
+    with RunningBridge(tmp_path / "bridge.db", **fast) as running, Company(tmp_path / "books.qbw") as books:
+        qwc = _qwc(tmp_path, urlsplit(running.url).port or 0)
+        with WebConnector(qwc, "pw", books, noop_wait=0.01) as connector:
+            report = connector.run_session()
+    assert report.outcome == "refused"
+    assert report.calls == ["serverVersion", "clientVersion"]
+    assert report.errors == [f"the service needs Web Connector 9.0.0.0 or later, this is {CLIENT_VERSION}"]
