@@ -110,7 +110,7 @@ def refused(*args: str) -> str:
     [
         (None, "does not exist: check the --config path"),
         ('{"client_id": "a",', "is not valid JSON (line 1, column 19"),
-        ('["client_id"]', "holds a JSON list, not an object of settings"),
+        ('["client_id"]', "holds an array, not an object of settings"),
     ],
     ids=["missing", "not JSON", "a list"],
 )

@@ -51,7 +51,7 @@ def refused(result: subprocess.CompletedProcess[str]) -> str:
     [
         (None, "does not exist: check the --config path"),
         ("{'client_id': 'a'}", "is not valid JSON (line 1, column 2"),
-        ('"client_id"', "holds a JSON str, not an object of settings"),
+        ('"client_id"', "holds a string, not an object of settings"),
     ],
     ids=["missing", "not JSON", "a string"],
 )

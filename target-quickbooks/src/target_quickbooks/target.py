@@ -61,9 +61,12 @@ def check_config_file(path: str) -> None:
         ) from None
     if not isinstance(settings, dict):
         raise SettingsError(
-            f"the config file {path} holds a JSON {type(settings).__name__}, not an object of settings: "
-            'fix the file ({"client_id": ..., ...})'
+            f"the config file {path} holds {_JSON_KINDS.get(type(settings), 'null')}, not an object of "
+            'settings: fix the file ({"client_id": ..., ...})'
         )
+
+
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
 def invalid_settings(errors: list[str]) -> str:
