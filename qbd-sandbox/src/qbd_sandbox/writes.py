@@ -366,9 +366,8 @@ class Writer:
 
     # -- references -----------------------------------------------------------------------------
 
-    def _resolve(self, object_name: str, data: dict[str, Any]) -> set[str]:
-        """Resolve every reference of a Ret in place; the ids it names (for the refs table)."""
-        targets: set[str] = set()
+    def _resolve(self, object_name: str, data: dict[str, Any]) -> None:
+        """Resolve every reference of a Ret in place (3140 for one that names nothing)."""
         for path, key, ref in list(_walk_refs(data)):
             if key == "ParentRef" and not path:
                 continue  # resolved with the hierarchy
@@ -390,8 +389,6 @@ class Writer:
             ref["ListID"] = row.id
             if row.name is not None:
                 ref["FullName"] = row.name
-            targets.add(row.id)
-        return targets
 
     def _parent(self, object_name: str, data: dict[str, Any], own_id: str | None) -> Row | None:
         ref = data.get("ParentRef")
@@ -583,14 +580,14 @@ class Writer:
         }
         header, lines = self._split_lines(object_name, fields, "Add")
         data.update(_to_ret_names(copy.deepcopy(header)))
-        targets = self._resolve(object_name, data)
+        self._resolve(object_name, data)
         new_lines = {
             name: [_to_ret_names(copy.deepcopy(line)) for line in items] for name, items in lines.items()
         }
         mark_new_lines(new_lines)
         for items in new_lines.values():
             for line in items:
-                targets |= self._resolve(object_name, {"Line": line})
+                self._resolve(object_name, {"Line": line})
         row = Row(
             object=object_name,
             id=txn_id,
@@ -603,7 +600,7 @@ class Writer:
         )
         self._txn_rules(row, new_lines, None, at)
         self.store.insert(row)
-        self._after_txn_write(row, targets, at)
+        self._after_txn_write(row, at)
         return row
 
     def _split_lines(
@@ -1009,14 +1006,6 @@ class Writer:
         elif not data.get("BankAccountRef"):
             raise status.missing_element("BankAccountRef")
 
-    def _is_job_of(self, customer_id: str | None, ancestor_id: str) -> bool:
-        current = self.store.get("Customer", customer_id) if customer_id else None
-        while current is not None and current.parent_id:
-            if current.parent_id == ancestor_id:
-                return True
-            current = self.store.get("Customer", current.parent_id)
-        return False
-
     def _auto_apply(
         self,
         target_object: str,
@@ -1128,7 +1117,7 @@ class Writer:
 
     # -- after a transaction write: links, ledger, refs -----------------------------------------
 
-    def _after_txn_write(self, row: Row, targets: set[str], at: datetime) -> None:
+    def _after_txn_write(self, row: Row, at: datetime) -> None:
         data = row.data
         touched: set[tuple[str, str]] = set()
         if row.object in ("ReceivePayment", "BillPaymentCheck"):
@@ -1244,7 +1233,7 @@ class Writer:
         header, line_mods = self._split_lines(row.object, changes, "Mod")
         header = _to_ret_names(copy.deepcopy(header))
         clear = {k for k in ("ClearExpenseLines", "ClearItemLines") if header.pop(k, None) in ("true", "1")}
-        targets = self._resolve(row.object, header)
+        self._resolve(row.object, header)
         if row.object in ("ReceivePayment", "BillPaymentCheck") and "AppliedToTxnMod" in header:
             header["AppliedToTxnRet"] = as_list(header.pop("AppliedToTxnMod"))
         row.data = _merge(row.data, header)
@@ -1263,7 +1252,7 @@ class Writer:
             merged: list[dict[str, Any]] = []
             for mod in mods:
                 mod = _to_ret_names(copy.deepcopy(mod))
-                targets |= self._resolve(row.object, {"Line": mod})
+                self._resolve(row.object, {"Line": mod})
                 line_id = str(mod.get("TxnLineID", ""))
                 if line_id == "-1":
                     mod.pop("TxnLineID")
@@ -1307,7 +1296,7 @@ class Writer:
         self._txn_rules(row, {}, old, at)
         self._bump(row, at)
         self.store.update(row)
-        self._after_txn_write(row, targets | (self._refs_of(row)), at)
+        self._after_txn_write(row, at)
 
     # -- deletes and voids ----------------------------------------------------------------------
 
@@ -1457,6 +1446,7 @@ def _line_ret_name(object_name: str, key: str, part: str) -> str | None:
 
 
 def mark_new_lines(lines: dict[str, list[dict[str, Any]]]) -> None:
+    """Lines of an Add: new (item defaults apply), with the Amount the request gave, if any."""
     for items in lines.values():
         for line in items:
             line["_New"] = True
