@@ -105,3 +105,16 @@ def test_help_shows_the_commands_and_defaults(capsys: pytest.CaptureFixture[str]
     text = capsys.readouterr().out
     assert "--company" in text
     assert "America/Los_Angeles" in text
+
+
+def test_a_file_that_is_not_a_company_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("groceries: milk, eggs, bread, and enough text to fill a database header page\n" * 20)
+    done = run(["qbxml", "--company", str(notes)], QUERY)
+    assert done.returncode == 2
+    message = done.stderr.decode().strip()
+    assert len(message.splitlines()) == 1
+    assert "is not a company file" in message
+    lost = run(["seed", "--company", str(tmp_path / "no" / "such" / "dir.qbw")])
+    assert lost.returncode == 2
+    assert "does not exist" in lost.stderr.decode()

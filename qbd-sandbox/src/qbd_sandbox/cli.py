@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -36,11 +37,16 @@ def _company(path: str, tz: str, *, must_exist: bool) -> Any:
         raise UserError(
             f"company file {path} does not exist: create it with `qbd-sandbox seed --company {path}`"
         )
+    if not Path(path).parent.is_dir():
+        raise UserError(f"the directory of {path} does not exist: create it first")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise UserError(f"--tz {tz!r} is not a time zone name (e.g. {DEFAULT_TZ})") from None
-    return Company(path, CompanyConfig(tz=tz))
+    try:
+        return Company(path, CompanyConfig(tz=tz))
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path} is not a company file ({exc}): give the SQLite file of a company") from None
 
 
 def cmd_qbxml(args: argparse.Namespace) -> int:
