@@ -8,6 +8,7 @@ from pathlib import Path
 
 import generate_docs
 import yaml
+from qbd_client import catalog as qbd_catalog
 from qbo_client import catalog
 
 
@@ -31,10 +32,22 @@ def test_check_reports_a_changed_table_and_a_missing_hub_file(tmp_path: Path) ->
     assert generate_docs.stale(tmp_path) == []
 
 
-def test_object_table_has_a_row_per_catalog_object() -> None:
+def _table_rows(block: str) -> list[str]:
     text = (generate_docs.ROOT / "README.md").read_text()
-    rows = [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ")]
+    start = text.index(f"<!-- BEGIN GENERATED: {block} ")
+    end = text.index(f"<!-- END GENERATED: {block} -->")
+    lines = text[start:end].splitlines()
+    return [line.split("|")[1].strip() for line in lines if line.startswith("| ")][1:]
+
+
+def test_object_table_has_a_row_per_catalog_object() -> None:
+    rows = _table_rows("objects")
     assert [name for name in rows if catalog.find(name)] == list(catalog.names())
+
+
+def test_desktop_object_table_has_a_row_per_desktop_catalog_object() -> None:
+    rows = _table_rows("desktop-objects")
+    assert rows == [spec.name for spec in qbd_catalog.OBJECTS if not spec.is_report]
 
 
 def test_hub_definitions_declare_the_plugins_settings() -> None:
