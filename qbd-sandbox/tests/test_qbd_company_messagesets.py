@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -270,3 +271,30 @@ def test_an_internal_fault_fails_its_request_alone_with_status_1000(
     assert "disk on fire" not in response.decode()
     assert second.status_code == 0
     assert any("internal error" in record.message for record in caplog.records)
+
+
+def test_a_slow_company_spends_its_time_per_record_returned(make_qbd_company: Any) -> None:
+
+    company = make_qbd_company(time_per_record=0.02)
+    for name in ("A", "B", "C", "D"):
+        company.add("Customer", {"Name": name})
+    started = time.monotonic()
+    company.process(document("<CustomerQueryRq/>"), "s")
+    assert time.monotonic() - started >= 0.08
+    started = time.monotonic()
+    company.process(document("<VendorQueryRq/>"), "s")  # nothing returned: no wait
+    assert time.monotonic() - started < 0.08
+
+
+def test_a_configured_file_id_is_the_one_an_application_first_gets(make_qbd_company: Any) -> None:
+    company = make_qbd_company(file_id="{AAAAAAAA-0000-0000-0000-000000000001}")
+    answer = qbxml.parse_response(company.host_response(OWNER, "{BBBBBBBB-0000-0000-0000-000000000002}"))
+    ext = answer.responses[1].rets[0].find("DataExtRet")
+    assert ext is not None
+    assert ext.findtext("DataExtValue") == "{AAAAAAAA-0000-0000-0000-000000000001}"
+
+
+def test_the_qbd_company_fixture_is_an_empty_company_on_real_time(qbd_company: Any) -> None:
+    assert qbd_company.count("Customer") == 0
+    added = qbd_company.add("Customer", {"Name": "Now"})
+    assert abs(int(added["EditSequence"]) - int(time.time())) < 120
