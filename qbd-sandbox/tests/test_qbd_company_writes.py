@@ -514,3 +514,38 @@ def _build(tag: str, fields: dict[str, Any]) -> Any:
     from qbd_client import qbxml
 
     return qbxml.build(tag, fields)
+
+
+def test_a_paid_invoice_cannot_shrink_below_its_payments(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    books(company)
+    made = invoice(company, {"ItemRef": {"FullName": "Consulting"}, "Quantity": 2})
+    company.add(
+        "ReceivePayment",
+        {
+            "CustomerRef": {"FullName": "Acme"},
+            "AppliedToTxnAdd": [{"TxnID": made["TxnID"], "PaymentAmount": "200.00"}],
+        },
+    )
+    current = company.get("Invoice", made["TxnID"])
+    assert current is not None
+    line = current["InvoiceLineRet"][0]["TxnLineID"]
+    with pytest.raises(StatusError) as failure:
+        company.modify(
+            "Invoice",
+            {
+                "TxnID": made["TxnID"],
+                "EditSequence": current["EditSequence"],
+                "InvoiceLineMod": [{"TxnLineID": line, "Quantity": 1}],
+            },
+        )
+    assert failure.value.code == 3210
+    grown = company.modify(
+        "Invoice",
+        {
+            "TxnID": made["TxnID"],
+            "EditSequence": current["EditSequence"],
+            "InvoiceLineMod": [{"TxnLineID": line, "Quantity": 3}],
+        },
+    )
+    assert (grown["BalanceRemaining"], grown["AppliedAmount"]) == (Decimal("250.00"), Decimal("-200.00"))

@@ -1294,6 +1294,14 @@ class Writer:
             if _is_line_list(name_of_line) and not row.data[name_of_line]:
                 del row.data[name_of_line]
         self._txn_rules(row, {}, old, at)
+        if row.object in ("Invoice", "Bill"):
+            left = row.data.get("BalanceRemaining" if row.object == "Invoice" else "OpenAmount")
+            if cents(left) < 0:
+                raise status.invalid_value(
+                    "Amount",
+                    str(left),
+                    f"The {row.object}'s new total is less than the payments applied to it.",
+                )
         self._bump(row, at)
         self.store.update(row)
         self._after_txn_write(row, at)
