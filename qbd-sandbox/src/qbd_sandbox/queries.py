@@ -36,6 +36,16 @@ from .writes import ENTITIES, REF_TARGETS, nodes
 #: (first object a reference may name, ListID) -> its current full name, for one answer.
 NameCache = dict[tuple[str, str], "str | None"]
 
+
+@dataclass
+class Lookups:
+    """What the records of one answer share: current names of referenced elements, and the
+    accounts of a type (A/R, A/P) customers' and vendors' balances sum."""
+
+    names: NameCache = field(default_factory=dict)
+    accounts: dict[str, list[str]] = field(default_factory=dict)
+
+
 #: How many seqs of an iterator's snapshot one row of ``iterator_rows`` holds.
 CHUNK = 1024
 
@@ -93,21 +103,22 @@ class Renderer:
         self.store = store
         self.tz = tz
 
-    def ret(self, row: Row, options: Options, names: NameCache | None = None) -> Element:
+    def ret(self, row: Row, options: Options, lookups: Lookups | None = None) -> Element:
         """The record's ``XxxRet`` element as a query (or a write's answer) with ``options`` shows it."""
-        fields = self.fields(row, options, names)
+        fields = self.fields(row, options, lookups)
         return elements.element(f"{row.object}Ret", fields, nodes(row.object, "Ret"))
 
-    def fields(self, row: Row, options: Options, names: NameCache | None = None) -> dict[str, Any]:
+    def fields(self, row: Row, options: Options, lookups: Lookups | None = None) -> dict[str, Any]:
         """The text mapping a Ret shows: options applied, balances and quantities computed, and
-        references carrying the current full name of what they name (``names`` caches those
+        references carrying the current full name of what they name (``lookups`` caches those
         look-ups across the records of one answer)."""
-        data: dict[str, Any] = self._current_names(row.object, row.data, {} if names is None else names, ())
+        lookups = lookups or Lookups()
+        data: dict[str, Any] = self._current_names(row.object, row.data, lookups.names, ())
         if not options.include_lines:
             data = {k: v for k, v in data.items() if not is_line_element(k)}
         if not options.include_linked:
             data.pop("LinkedTxn", None)
-        self._computed(row, data)
+        self._computed(row, data, lookups)
         if options.owner_ids:
             ext = self._data_ext(row, options.owner_ids)
             if ext:
@@ -125,14 +136,20 @@ class Renderer:
         names: a renamed customer or a moved job shows its new name on every transaction)."""
         out: dict[str, Any] = {}
         for key, value in data.items():
-            items = value if isinstance(value, list) else None
+            if type(value) is not dict and type(value) is not list:
+                out[key] = value
+                continue
+            items = value if type(value) is list else None
             fixed = []
             for item in items if items is not None else [value]:
-                if isinstance(item, dict) and key.endswith("Ref") and item.get("ListID"):
+                if type(item) is not dict:
+                    fixed.append(item)
+                    continue
+                if key.endswith("Ref") and item.get("ListID"):
                     top_parent = key == "ParentRef" and not path
                     objects = (object_name,) if top_parent else REF_TARGETS.get(key, ("", ()))[1]
                     item = self._ref_with_name(item, objects, names)
-                elif isinstance(item, dict):
+                else:
                     item = self._current_names(object_name, item, names, (*path, key))
                 fixed.append(item)
             out[key] = fixed if items is not None else fixed[0]
@@ -163,7 +180,7 @@ class Renderer:
             )
         ]
 
-    def _computed(self, row: Row, data: dict[str, Any]) -> None:
+    def _computed(self, row: Row, data: dict[str, Any], lookups: Lookups) -> None:
         """Balances and quantities follow the ledger and the stock moves, as in QuickBooks."""
         if row.object == "Account":
             own = self._account_sum([row.id])
@@ -173,12 +190,15 @@ class Renderer:
             data["Balance"] = elements.from_cents(sign * own)
             data["TotalBalance"] = elements.from_cents(sign * family)
         elif row.object == "Customer":
-            own = self._entity_sum([row.id], "AccountsReceivable")
-            family = self._entity_sum([row.id, *self._descendants(row)], "AccountsReceivable")
+            receivables = self._accounts_of_type("AccountsReceivable", lookups)
+            own = self._entity_sum([row.id], receivables)
+            jobs = self._descendants(row)
+            family = own + self._entity_sum(jobs, receivables) if jobs else own
             data["Balance"] = elements.from_cents(own)
             data["TotalBalance"] = elements.from_cents(family)
         elif row.object == "Vendor":
-            data["Balance"] = elements.from_cents(-self._entity_sum([row.id], "AccountsPayable"))
+            payables = self._accounts_of_type("AccountsPayable", lookups)
+            data["Balance"] = elements.from_cents(-self._entity_sum([row.id], payables))
         elif row.object == "ItemInventory":
             sums = {
                 str(r[0]): (int(r[1]), int(r[2]))
@@ -220,15 +240,20 @@ class Renderer:
         ).fetchone()
         return int(row[0])
 
-    def _entity_sum(self, ids: Sequence[str], account_type: str) -> int:
-        accounts = [
-            str(r[0])
-            for r in self.store.conn.execute(
-                "SELECT id FROM records WHERE object = 'Account' AND json_extract(data, '$.AccountType') = ?",
-                (account_type,),
-            )
-        ]
-        if not accounts:
+    def _accounts_of_type(self, account_type: str, lookups: Lookups) -> list[str]:
+        if account_type not in lookups.accounts:
+            lookups.accounts[account_type] = [
+                str(r[0])
+                for r in self.store.conn.execute(
+                    "SELECT id FROM records "
+                    "WHERE object = 'Account' AND json_extract(data, '$.AccountType') = ?",
+                    (account_type,),
+                )
+            ]
+        return lookups.accounts[account_type]
+
+    def _entity_sum(self, ids: Sequence[str], accounts: Sequence[str]) -> int:
+        if not accounts or not ids:
             return 0
         row = self.store.conn.execute(
             f"SELECT COALESCE(SUM(amount), 0) FROM postings WHERE entity_id IN ({','.join('?' * len(ids))}) "
@@ -296,8 +321,8 @@ class Queries:
 
     def _render(self, seqs: Sequence[int], options: Options) -> list[Element]:
         rows = self.store.by_seqs(seqs)
-        names: NameCache = {}
-        return [self.renderer.ret(rows[s], options, names) for s in seqs if s in rows]
+        lookups = Lookups()
+        return [self.renderer.ret(rows[s], options, lookups) for s in seqs if s in rows]
 
     def _named_request(self, spec: ObjectSpec, request: Element) -> tuple[list[str], list[str], list[str]]:
         ids = _texts(request, spec.id_field)
@@ -542,13 +567,14 @@ class Queries:
             "GreaterThanEqual": lambda v: v >= wanted,
         }
         rows = self.store.by_seqs(seqs)
+        lookups = Lookups()
         out = []
         for seq in seqs:
             row = rows.get(seq)
             if row is None:
                 continue
             data: dict[str, Any] = {}
-            self.renderer._computed(row, data)
+            self.renderer._computed(row, data, lookups)
             key = "TotalBalance" if "TotalBalance" in data else "Balance"
             if tests[operator](elements.cents(data.get(key))):
                 out.append(seq)
