@@ -452,19 +452,29 @@ class _ListBuilder:
 
     def _billable(self, full_name: str, ref_: Ref, since: int, parent: Customer | None) -> Customer:
         rng = self.rng
-        base = parent or Customer("", Ref(0))
-        customer = Customer(
+        if parent is not None:  # a job bills and pays as its customer does
+            return Customer(
+                full_name,
+                ref_,
+                since=since,
+                terms=parent.terms,
+                tax_code=parent.tax_code,
+                method=parent.method,
+                sales_class=rng.choice(data.SALES_CLASSES),
+                late=parent.late,
+                bad_debt=parent.bad_debt,
+            )
+        return Customer(
             full_name,
             ref_,
             since=since,
-            terms=base.terms if parent else rng.choice(data.CUSTOMER_TERMS),
-            tax_code=base.tax_code if parent else rng.choice(("Tax", "Tax", "Tax", "Tax", "Non", "Res")),
-            method=base.method if parent else rng.choice(data.CUSTOMER_PAYMENT_METHODS),
+            terms=rng.choice(data.CUSTOMER_TERMS),
+            tax_code=rng.choice(("Tax", "Tax", "Tax", "Tax", "Non", "Res")),
+            method=rng.choice(data.CUSTOMER_PAYMENT_METHODS),
             sales_class=rng.choice(data.SALES_CLASSES),
-            late=base.late if parent else rng.choice((-5, 0, 0, 2, 5, 10, 20, 45)),
+            late=rng.choice((-5, 0, 0, 2, 5, 10, 20, 45)),
+            bad_debt=rng.random() < 0.03,
         )
-        customer.bad_debt = parent.bad_debt if parent else rng.random() < 0.03
-        return customer
 
     def customers(self) -> tuple[list[Customer], Customer]:
         rng = self.rng
