@@ -399,3 +399,17 @@ def _enum(nodes: list[Any], name: str) -> list[str]:
         if found:
             return found
     return []
+
+
+def test_a_summer_date_time_without_offset_is_read_as_daylight_time(
+    make_qbd_company: Any, qbd_session: Any
+) -> None:
+    company = make_qbd_company("summer.qbw")
+    company.add("Vendor", {"Name": "July"}, at=datetime(2024, 7, 15, 20, 0, 5, tzinfo=timezone.utc))
+    session = qbd_session(company)
+    # 20:00:05 UTC is 13:00:05 in Los Angeles in July (-07:00), not 12:00:05 (-08:00).
+    assert names(session.query("Vendor", {"FromModifiedDate": "2024-07-15T13:00:05"}), "Name") == ["July"]
+    assert session.query("Vendor", {"FromModifiedDate": "2024-07-15T13:00:06"}).status_code == 1
+    assert names(session.query("Vendor", {"ToModifiedDate": "2024-07-15T13:00:05"}), "Name") == ["July"]
+    record = session.query("Vendor").records()[0]
+    assert record["TimeModified"] == "2024-07-15T13:00:05-07:00"
