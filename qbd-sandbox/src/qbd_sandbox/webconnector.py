@@ -499,8 +499,8 @@ class WebConnector:
 
     def _client_version(self, report: SessionReport) -> None:
         answer = self._call(report, "clientVersion", self.soap.client_version, CLIENT_VERSION)
-        kind, _, text = answer.partition(":")
-        if answer == "" or not _:
+        kind, colon, text = answer.partition(":")
+        if not colon:
             return
         if kind == "W":
             # QBWC asks the user whether to go on; the emulator goes on and keeps the warning.
