@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .store import Database
 
 DB_ENV = "QBD_BRIDGE_DB"
+URL_ENV = "QBD_BRIDGE_URL"
+TOKEN_ENV = "QBD_BRIDGE_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
 
 
 class UserError(Exception):
@@ -107,6 +109,27 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("name", nargs="?")
     status.add_argument("--json", action="store_true", help="print JSON")
     _add_database(status)
+
+    request = sub.add_parser(
+        "request",
+        help="queue a qbXML request document (stdin) for a company through the API and print "
+        "QuickBooks' answers as the Web Connector brings them",
+    )
+    request.add_argument("name", help="the company")
+    request.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV, "http://127.0.0.1:8080"),
+        help=f"the bridge's address (default: ${URL_ENV} or http://127.0.0.1:8080)",
+    )
+    request.add_argument(
+        "--token-file", type=Path, help=f"a file holding an API token (default: ${TOKEN_ENV})"
+    )
+    request.add_argument(
+        "--wait",
+        type=float,
+        default=300.0,
+        help="seconds to wait for the Web Connector to call before giving up (the job stays queued)",
+    )
     return parser
 
 
@@ -200,6 +223,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "serve":
         return _serve(args)
+    if args.command == "request":
+        return _request(args)
     try:
         if args.command == "company" and args.action == "add":
             app_url = qwc.check_url(args.url)
@@ -254,6 +279,47 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             db.close()
     except (StoreError, qwc.QwcError) as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def _token(args: argparse.Namespace) -> str:
+    if args.token_file is not None:
+        try:
+            token = args.token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UserError(f"cannot read --token-file {args.token_file}: {exc.strerror or exc}") from None
+    else:
+        token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise UserError(f"no API token: give --token-file or set ${TOKEN_ENV} (`qbd-bridge token create`)")
+    return token
+
+
+def _request(args: argparse.Namespace) -> int:
+    """Queue stdin's qbXML for a company and print each answer document as it comes back."""
+    from qbd_client.client import BridgeAuthError, BridgeClient, BridgeError, QBWCNotCalling
+    from qbd_client.errors import QBDError
+
+    document = sys.stdin.buffer.read()
+    if not document.strip():
+        raise UserError("no qbXML request on standard input")
+    client = BridgeClient(args.url, _token(args), args.name)
+    try:
+        job = client.submit([document], label="qbd-bridge request")
+        print(f"qbd-bridge: job {job} queued for {args.name}; waiting for the Web Connector", file=sys.stderr)
+        for item in client.responses(job, wait_for_qbwc=args.wait, raise_errors=False):
+            if item.error is not None:
+                print(f"qbd-bridge: {item.error}", file=sys.stderr)
+                return 1
+            sys.stdout.write((item.raw or "").rstrip() + "\n")
+            sys.stdout.flush()
+    except QBWCNotCalling as exc:
+        print(f"qbd-bridge: {exc} (the job stays queued)", file=sys.stderr)
+        return 1
+    except BridgeAuthError as exc:
+        raise UserError(f"{exc}: check the API token") from None
+    except (BridgeError, QBDError) as exc:
         raise UserError(str(exc)) from None
     return 0
 
