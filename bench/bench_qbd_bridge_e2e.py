@@ -12,8 +12,9 @@ reads the answers while the Web Connector emulator runs the session over HTTP SO
 page to the company file.
 
 Figures: wall time, SOAP calls and request/answer pairs, records read against records held, the
-bridge's time per pair as the Web Connector sees it (HTTP included) and its CPU time per pair beside
-the company's own time per page, and the bridge process's resident memory along the read and its
+bridge's time per pair as the Web Connector sees it (HTTP included) and the bridge process's CPU
+time per pair (its SOAP side and its API serving the answers to the reader) beside the company's own
+time per page, and the bridge process's resident memory along the read and its
 peak (VmHWM, from /proc). Goals: under 5 ms of bridge per pair, memory flat whatever the size.
 """
 
@@ -275,7 +276,7 @@ def main() -> None:
     print(
         f"  per pair: bridge {figures['bridge_ms_per_pair_mean']} ms mean, {figures['bridge_ms_per_pair_p50']} ms p50, "
         f"{figures['bridge_ms_per_pair_p95']} ms p95 as QBWC sees it (HTTP included; sendRequestXML "
-        f"{figures['send_request_ms_mean']} ms of it); bridge CPU "
+        f"{figures['send_request_ms_mean']} ms of it); bridge CPU (SOAP, and the API serving the answers) "
         f"{figures['bridge_cpu_ms_per_pair']} ms; the company itself {figures['company_ms_per_page']} ms per page"
     )
     by_pairs = ", ".join(f"{n}: {kb / 1024:.0f}" for n, kb in rss)
