@@ -158,6 +158,55 @@ def test_a_message_set_sent_again_gets_its_stored_answer_instead_of_a_second_wri
     assert company.process(document(adds("Twice"), oldMessageSetID="set-3"), "s") == fresh
 
 
+def test_a_write_sent_again_with_its_id_as_old_and_new_gets_its_stored_outcome(make_qbd_company: Any) -> None:
+    # The bridge keeps one UUID per write and sends it again as oldMessageSetID = newMessageSetID.
+    company = make_qbd_company()
+    first = company.process(document(adds("Only Once"), newMessageSetID="u-1"), "session-1")
+    again = company.process(document(adds("Only Once"), newMessageSetID="u-1", oldMessageSetID="u-1"), "s2")
+    assert again == first
+    assert company.count("Customer") == 1
+    # Never processed before: applied once, and kept from then on.
+    new = company.process(document(adds("Recovered"), newMessageSetID="u-2", oldMessageSetID="u-2"), "s3")
+    parsed = qbxml.parse_response(new)
+    assert (parsed.new_message_set_id, parsed.message_set_status_code) == ("u-2", "0")
+    assert answers(new) == [("CustomerAddRs", "1", 0)]
+    assert company.process(document(adds("Recovered"), oldMessageSetID="u-2"), "s4") == new
+    assert company.count("Customer") == 2
+
+
+def test_query_sets_are_not_kept_so_reading_leaves_the_company_file_as_it_was(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    company.add("Customer", {"Name": "First"})
+    before = company.digest()
+    query = '<CustomerQueryRq requestID="q"><ActiveStatus>All</ActiveStatus></CustomerQueryRq>'
+    for number in range(20):
+        answer = company.process(document(query, newMessageSetID=f"read-{number}"), "s")
+        parsed = qbxml.parse_response(answer)
+        assert (parsed.new_message_set_id, parsed.message_set_status_code) == (f"read-{number}", "0")
+        assert [r["Name"] for r in parsed.responses[0].records()] == ["First"]
+    assert company.digest() == before
+    # Sent again with its id as oldMessageSetID, a query that was not kept runs again, on today's data.
+    company.add("Customer", {"Name": "Second"})
+    again = company.process(document(query, newMessageSetID="read-0", oldMessageSetID="read-0"), "s")
+    parsed = qbxml.parse_response(again)
+    assert parsed.message_set_status_code == "0"
+    assert [r["Name"] for r in parsed.responses[0].records()] == ["First", "Second"]
+    # A set that holds a write beside its queries is kept whole.
+    mixed = company.process(document(query + adds("Third"), newMessageSetID="mixed"), "s")
+    assert company.process(document(query + adds("Third"), oldMessageSetID="mixed"), "s") == mixed
+    assert company.count("Customer") == 3
+
+
+def test_deletes_and_voids_are_kept_for_recovery(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    list_id = company.add("Customer", {"Name": "Going"})["ListID"]
+    body = f"<ListDelRq><ListDelType>Customer</ListDelType><ListID>{list_id}</ListID></ListDelRq>"
+    first = company.process(document(body, newMessageSetID="del-1"), "s")
+    assert answers(first) == [("ListDelRs", None, 0)]
+    # Applied again it would answer "not found"; recovered, it answers the stored success.
+    assert company.process(document(body, oldMessageSetID="del-1", newMessageSetID="del-1"), "s") == first
+
+
 def test_an_error_answer_is_kept_for_recovery_too(make_qbd_company: Any) -> None:
     company = make_qbd_company()
     company.add("Customer", {"Name": "Taken"})

@@ -7,7 +7,10 @@ atomic (a request that fails leaves no trace), and ``onError`` decides what foll
 ``stopOnError`` stops (later requests get no answer), ``continueOnError`` answers them all,
 ``rollbackOnError`` stops and undoes the set's earlier writes. With ``newMessageSetID`` the answer
 is kept, and a set sent again (with ``oldMessageSetID`` naming it, or the same ``newMessageSetID``)
-gets that answer instead of being applied twice.
+gets that answer instead of being applied twice. Only sets that hold a write (an Add, Mod, Del or
+Void) are kept: a query is safe to run again, and a client that gives each query a fresh id (as
+the bridge does) would otherwise grow the company file with every page it reads. An
+``oldMessageSetID`` naming a set that was not kept is processed as new.
 """
 
 from __future__ import annotations
@@ -38,12 +41,20 @@ REFUSED_HRESULT = "0x80040400"
 REFUSED_MESSAGE = "QuickBooks found an error when parsing the provided XML text stream."
 CLEAR_ALL = "ClearAllMessageSets"
 _MSGS_ATTRIBUTES = frozenset({"onError", "newMessageSetID", "oldMessageSetID", "responseData"})
+#: Requests that change the company: a message set holding one is kept for error recovery.
+WRITE_REQUESTS = frozenset({"ListDelRq", "TxnDelRq", "TxnVoidRq"})
 _ENUM_FIELDS = {
     "ListDelType": "ListDelType",
     "TxnDelType": "TxnDelType",
     "TxnVoidType": "TxnVoidType",
     "GeneralSummaryReportType": "GeneralSummaryReportType",
 }
+
+
+def is_write(request: Element) -> bool:
+    """Whether a request changes the company (Add, Mod, Del, Void)."""
+    tag = local_name(request)
+    return tag in WRITE_REQUESTS or tag.endswith(("AddRq", "ModRq"))
 
 
 def refused() -> RequestRefused:
@@ -127,6 +138,7 @@ class Processor:
         on_error = str(msgs.get("onError"))
         new_id = msgs.get("newMessageSetID")
         old_id = msgs.get("oldMessageSetID")
+        keep = bool(new_id) and any(is_write(r) for r in requests)
         records = 0
         with store.lock:
             if old_id == CLEAR_ALL:
@@ -161,13 +173,13 @@ class Processor:
                             if on_error == "stopOnError":
                                 break
                     answer = to_bytes(root)
-                    if new_id:
-                        self._store_answer(new_id, answer, at)
+                    if keep:
+                        self._store_answer(str(new_id), answer, at)
             except _Rollback:
                 answer = to_bytes(root)
-                if new_id:
+                if keep:
                     with store.tx():
-                        self._store_answer(new_id, answer, at)
+                        self._store_answer(str(new_id), answer, at)
         if self.ctx.time_per_record and records:
             time.sleep(self.ctx.time_per_record * records)
         return answer
@@ -319,5 +331,6 @@ __all__ = [
     "Processor",
     "check_document",
     "is_list",
+    "is_write",
     "refused",
 ]
