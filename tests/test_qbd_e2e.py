@@ -190,6 +190,14 @@ def test_iterator_pages_are_continued_by_the_bridge_within_one_session(
     assert sorted(itertools.chain(*pages)) == sorted(ids)
     assert [line.responses[0].iterator_remaining for line in lines] == [4, 1, 0]
 
+    # Every page goes with a fresh newMessageSetID; a read is not kept for error recovery, so
+    # reading again leaves the company file as it was.
+    before = company.digest()
+    again = client.submit([customer_query(3)])
+    assert session(qwc, password, company).ok
+    assert len(list(client.responses(again, wait_for_qbwc=5))) == 3
+    assert company.digest() == before
+
 
 # --- the network drops; writes are applied once --------------------------------------------------
 
@@ -351,28 +359,81 @@ def test_busy_quickbooks_answers_retry_later_and_the_write_goes_through_when_sen
     assert [c["Name"] for c in customers_in(company).values()] == ["Busy Day"]
 
 
-def test_quickbooks_unreachable_or_not_starting_leaves_nothing_applied(
+def test_quickbooks_not_starting_is_tried_once_more_in_the_session_then_left_for_the_next_update(
     running: RunningBridge, company: Company
 ) -> None:
     name, password, qwc = add_company(running)
     client = client_of(running, name)
-
     job = client.submit([customer_add("Later")])
-    not_started = session(qwc, password, company, cannot_start=1.0, times=1)
+
+    # QuickBooks never starts: the bridge answers "" (try the open file again) once, then "done".
+    not_started = session(qwc, password, company, cannot_start=1.0)
     assert not_started.outcome == "connection_error"
-    assert "connectionError" in not_started.calls
+    assert not_started.calls.count("connectionError") == 2
+    assert not_started.last_message == "done"
     assert not_started.requests == 0
     assert "0x80040408" in (client.status().last_error or "")
-    assert client.job(job).status == "queued"
+    assert client.status().session_open is False
+    assert (client.job(job).status, client.job(job).responses) == ("queued", 0)
+    assert customers_in(company) == {}
+
+    # QuickBooks starts at the second try: the same session goes on and the write is applied.
+    started_late = session(qwc, password, company, cannot_start=1.0, times=1)
+    assert started_late.calls.count("connectionError") == 1
+    assert started_late.outcome == "done"
+    assert started_late.requests == 1
+    (line,) = client.responses(job, wait_for_qbwc=5)
+    assert line.responses[0].ok
+    assert [c["Name"] for c in customers_in(company).values()] == ["Later"]
+
+
+def test_quickbooks_unreachable_for_a_message_set_queues_it_again_for_the_next_update(
+    running: RunningBridge, company: Company
+) -> None:
+    name, password, qwc = add_company(running)
+    client = client_of(running, name)
+    job = client.submit([customer_add("Patient"), customer_add("Second")])
 
     unreachable = session(qwc, password, company, unavailable=1.0, times=1)
     assert unreachable.faults == ["unavailable"]
     assert unreachable.refused == 1
+    assert unreachable.requests == 1  # the session ended there: the second set waits too
+    assert unreachable.outcome == "error"
+    assert "0x80040401" in unreachable.last_message
+    assert "queued again" in unreachable.last_message
+    assert customers_in(company) == {}
+    assert (client.job(job).status, client.job(job).responses) == ("queued", 0)
+
+    later = session(qwc, password, company)
+    assert later.ok, later.summary()
+    first, second = client.responses(job, wait_for_qbwc=5)
+    assert (first.message_set, second.message_set) == (0, 1)
+    assert first.responses[0].ok
+    assert second.responses[0].ok
+    assert sorted(c["Name"] for c in customers_in(company).values()) == ["Patient", "Second"]
+    assert client.job(job).status == "done"
+
+
+def test_quickbooks_unreachable_every_time_fails_the_message_set_after_its_attempts(
+    running: RunningBridge, company: Company
+) -> None:
+    from qbd_bridge.qbwc import UNREACHABLE_ATTEMPTS
+
+    name, password, qwc = add_company(running)
+    client = client_of(running, name)
+    job = client.submit([customer_add("Never")])
+    reports = [session(qwc, password, company, unavailable=1.0) for _ in range(UNREACHABLE_ATTEMPTS)]
+    assert [r.requests for r in reports] == [1] * UNREACHABLE_ATTEMPTS
+    assert client.job(job).status == "failed"
     (line,) = client.responses(job, wait_for_qbwc=5, raise_errors=False)
     assert isinstance(line.error, RequestRefused)
     assert line.raw is None
     assert (line.hresult, line.error.code, line.error.retry) == ("0x80040401", "0x80040401", True)
+    assert "0x80040401" in (line.message or "")
+    assert f"in {UNREACHABLE_ATTEMPTS} attempts" in (line.message or "")
     assert customers_in(company) == {}
+    # Nothing is left to send: the next update has no work.
+    assert session(qwc, password, company, unavailable=1.0).outcome == "none"
 
 
 def test_document_quickbooks_cannot_parse_is_an_error_of_that_message_set_not_data(

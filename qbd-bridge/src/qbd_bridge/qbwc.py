@@ -18,6 +18,10 @@ What the service must never do, and how it avoids it:
   ``oldMessageSetID`` = ``newMessageSetID`` = its own UUID, which it keeps for every attempt:
   QuickBooks answers the stored outcome if it had applied it, else applies it once. (Queries
   get a fresh id at every send: an old iterator's stored answer would be useless.)
+- **fail work QuickBooks never ran**: an answer with an HRESULT meaning QuickBooks could not be
+  reached (``0x80040401``) puts the message set back in the queue and ends the session; after
+  :data:`UNREACHABLE_ATTEMPTS` sends it fails, naming the HRESULT. connectionError with such an
+  HRESULT is answered ``""`` (try the open company file again) once per session, then ``done``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ from .store import Companies, Database
 log = logging.getLogger("qbd_bridge")
 
 NOOP = "NoOp"
+#: A message set QuickBooks could not be reached for is sent this many times before it fails.
+UNREACHABLE_ATTEMPTS = 5
+#: How a session's error about QuickBooks being out of reach begins (connectionError retries once).
+UNREACHABLE = "QuickBooks could not be reached"
 UNKNOWN_TICKET = "unknown session ticket: the Web Connector must sign in again (authenticate)"
 
 
@@ -533,12 +541,18 @@ class Conversation:
                 if row is None or row["state"] != "sent":
                     self._session_error(conn, session, "the request this answers is no longer in the queue")
                     return -1
-                self._record(conn, session, row, response, hresult.strip(), message, now)
+                unreachable = self._record(conn, session, row, response, hresult.strip(), message, now)
                 refresh_job(conn, row["job_id"], now)
                 self._touched.add(row["job_id"])
                 session = self._session(conn, ticket)
                 assert session is not None
-                percent = self._percent(conn, session, now)
+                if unreachable is not None:
+                    # QuickBooks is out of reach: the session ends (getLastError says why) and the
+                    # work waits for the next update.
+                    self._session_error(conn, session, unreachable)
+                    percent = -1
+                else:
+                    percent = self._percent(conn, session, now)
                 conn.execute(
                     "UPDATE sessions SET last_digest = ?, last_percent = ? WHERE ticket_hash = ?",
                     (digest, percent, session["ticket_hash"]),
@@ -556,15 +570,28 @@ class Conversation:
         hresult: str,
         message: str,
         now: float,
-    ) -> None:
+    ) -> str | None:
+        """Record an answer; returns why the session must end when QuickBooks could not be reached."""
         where = (row["job_id"], row["idx"], row["part"])
         if hresult or not response.strip():
-            meaning = HRESULTS.get(hresult.upper().replace("0X", "0x"))
+            code = hresult.upper().replace("0X", "0x")
+            meaning = HRESULTS.get(code)
             detail = message.strip() or (meaning.meaning if meaning else "no response")
-            error = (
-                f"QuickBooks refused message set {row['idx']} of job {row['job_id']}: "
-                f"{hresult or 'no HRESULT'} {detail}"
-            )
+            if meaning is not None and meaning.retry:
+                requeued = self._unreachable(conn, session, row, code, detail, now)
+                if requeued is not None:
+                    return requeued
+                error = (
+                    f"{UNREACHABLE} for message set {row['idx']} of job {row['job_id']} ({code} {detail}) "
+                    f"in {row['attempts']} attempts; it was not applied: check that QuickBooks runs with "
+                    "the company file open, then submit it again"
+                )
+                detail = error
+            else:
+                error = (
+                    f"QuickBooks refused message set {row['idx']} of job {row['job_id']}: "
+                    f"{hresult or 'no HRESULT'} {detail}"
+                )
             add_line(conn, *where, hresult=hresult or None, message=detail, error="hresult", now=now)
             conn.execute(
                 "UPDATE message_sets SET state = 'failed', answered_at = ?, error = ? WHERE id = ?",
@@ -572,7 +599,7 @@ class Conversation:
             )
             self._company_error(conn, session["company_id"], error, now)
             log.warning("session %s…: %s", session["ticket_hint"], error)
-            return
+            return None
         try:
             answer = qbxml.parse_response(response)
         except RequestRefused as exc:
@@ -582,14 +609,14 @@ class Conversation:
                 "UPDATE message_sets SET state = 'failed', answered_at = ?, error = ? WHERE id = ?",
                 (now, error, row["id"]),
             )
-            return
+            return None
         add_line(conn, *where, response=response, now=now)
         conn.execute(
             "UPDATE message_sets SET state = 'answered', answered_at = ?, error = NULL WHERE id = ?",
             (now, row["id"]),
         )
         if row["job_status"] == "cancelled":
-            return
+            return None
         following = messagesets.continuation(row["request"], answer)
         if following is not None:
             conn.execute(
@@ -607,24 +634,69 @@ class Conversation:
                     following.page,
                 ),
             )
+        return None
+
+    def _unreachable(
+        self,
+        conn: sqlite3.Connection,
+        session: sqlite3.Row,
+        row: sqlite3.Row,
+        code: str,
+        detail: str,
+        now: float,
+    ) -> str | None:
+        """QuickBooks could not be reached, so nothing ran: the message set goes back to the queue.
+
+        Returns the session's error then, or None when it has had its attempts (it fails).
+        """
+        if row["attempts"] >= UNREACHABLE_ATTEMPTS:
+            return None
+        if row["job_status"] == "cancelled":
+            state, error = (
+                "cancelled",
+                f"cancelled; QuickBooks could not be reached ({code}), so it never ran",
+            )
+        else:
+            state, error = "queued", None
+        # A write keeps its id and goes with oldMessageSetID, in case QuickBooks did get it after all.
+        conn.execute(
+            "UPDATE message_sets SET state = ?, recover = ?, error = ? WHERE id = ?",
+            (state, row["writes"], error, row["id"]),
+        )
+        why = (
+            f"{UNREACHABLE} ({code} {detail}): message set {row['idx']} of job {row['job_id']} is queued "
+            f"again for the next update (attempt {row['attempts']} of {UNREACHABLE_ATTEMPTS})"
+        )
+        self._company_error(conn, session["company_id"], why, now)
+        log.warning("session %s…: %s", session["ticket_hint"], why)
+        return why
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
-        """QBWC could not reach QuickBooks or the file: recorded, and the session is over (``done``)."""
+        """QBWC could not reach QuickBooks or open the file: recorded; ``""`` or ``done``.
+
+        For an HRESULT that may pass (QuickBooks starting, not reachable yet) the first answer of
+        the session is ``""``: QBWC tries the open company file again. The next one is ``done``:
+        the session is over and the work waits, queued, for the next update.
+        """
         now = self.config.clock()
         try:
             with self.db.transaction() as conn:
                 session = self._live(conn, ticket, now)
                 if session is None:
                     return "done"
-                meaning = HRESULTS.get(hresult.strip())
-                error = (
-                    f"QuickBooks could not be reached ({hresult.strip() or 'no HRESULT'}): {message.strip()}"
-                )
+                code = hresult.strip().upper().replace("0X", "0x")
+                meaning = HRESULTS.get(code)
+                error = f"{UNREACHABLE} ({code or 'no HRESULT'}): {message.strip()}"
                 if meaning and meaning.hint:
                     error += f"; {meaning.hint}"
-                self._session_error(conn, session, error)
+                retried = str(session["last_error"] or "").startswith(UNREACHABLE)
                 self._company_error(conn, session["company_id"], error, now)
-                self._end(conn, session, f"connectionError {hresult.strip()}", now)
+                if meaning is not None and meaning.retry and not retried:
+                    self._session_error(conn, session, error)
+                    log.info("session %s…: %s; trying the company file again", session["ticket_hint"], error)
+                    return ""
+                self._session_error(conn, session, error)
+                self._end(conn, session, f"connectionError {code}", now)
                 return "done"
         finally:
             self._flush()
