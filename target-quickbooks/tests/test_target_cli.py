@@ -10,14 +10,11 @@ from typing import Any
 
 import pytest
 from qbo_client.client import QBOClient
-from tq_helpers import (  # noqa: F401 (fixtures)
-    company_fixture,
-    config_fixture,
+from tq_helpers import (
     dead_letters,
     lines,
     record,
     rows,
-    scaled_limits,
     schema,
     state,
 )

@@ -11,17 +11,14 @@ import pytest
 from qbo_client.client import QBOClient
 from target_quickbooks.mapping import StreamMappingError
 from target_quickbooks.target import TargetQuickBooks
-from tq_helpers import (  # noqa: F401 (fixtures)
+from tq_helpers import (
     company_digest,
-    company_fixture,
-    config_fixture,
     count,
     dead_letters,
     loose_schema,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
     state,
     tap_record,

@@ -8,16 +8,13 @@ from typing import Any
 import pytest
 from qbo_client.client import QBOClient
 from target_quickbooks.deadletter import FailFast
-from tq_helpers import (  # noqa: F401 (fixtures)
+from tq_helpers import (
     company_digest,
-    company_fixture,
-    config_fixture,
     dead_letters,
     new_business,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
     state,
     tap_record,

@@ -23,18 +23,14 @@ from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from target_quickbooks.lookups import quote
 from target_quickbooks.mapping import StreamMappingError
-from tq_helpers import (  # noqa: F401 (fixtures)
-    Message,
+from tq_helpers import (
     company_digest,
-    company_fixture,
-    config_fixture,
     dead_letters,
     lines,
     record,
     rows,
     run_target,
     run_text,
-    scaled_limits,
     schema,
     state,
 )

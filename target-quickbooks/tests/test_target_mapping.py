@@ -9,15 +9,11 @@ from qbo_client import catalog
 from qbo_client.client import QBOClient
 from target_quickbooks.mapping import StreamMappingError, object_for_name, resolve_stream
 from target_quickbooks.plan import request_id
-from tq_helpers import (  # noqa: F401 (fixtures)
-    company_fixture,
-    config_fixture,
+from tq_helpers import (
     dead_letters,
     record,
     rows,
     run_target,
-    scaled_limits,
-    schema,
 )
 
 

@@ -11,15 +11,12 @@ from typing import Any
 
 from qbo_client import catalog, schemas
 from qbo_client.client import QBOClient
-from tq_helpers import (  # noqa: F401 (fixtures)
-    company_fixture,
-    config_fixture,
+from tq_helpers import (
     count,
     dead_letters,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
     tap_record,
 )

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from qbo_client.client import QBOClient
-from tq_helpers import (  # noqa: F401 (fixtures)
-    company_fixture,
-    config_fixture,
+from tq_helpers import (
     dead_letters,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
 )
 

@@ -13,14 +13,11 @@ from typing import Any
 from qbo_client import catalog
 from qbo_client.client import QBOClient
 from qbo_sandbox.testing import RunningSandbox
-from tq_helpers import (  # noqa: F401 (fixtures)
-    company_fixture,
-    config_fixture,
+from tq_helpers import (
     dead_letters,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
     tap_record,
 )

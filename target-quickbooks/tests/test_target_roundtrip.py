@@ -21,18 +21,15 @@ from typing import Any
 from qbo_client import catalog
 from qbo_client.client import QBOClient
 from qbo_sandbox.testing import RunningSandbox
-from tq_helpers import (  # noqa: F401 (fixtures)
+from tq_helpers import (
     Message,
     company_digest,
-    company_fixture,
-    config_fixture,
     count,
     dead_letters,
     reader,
     record,
     rows,
     run_target,
-    scaled_limits,
     schema,
     state,
     tap_record,

@@ -35,7 +35,7 @@ from singer_sdk.testing.target_tests import (
     TargetRecordMissingKeyProperty,
 )
 from target_quickbooks.target import TargetQuickBooks
-from tq_helpers import scaled_limits, target_config  # noqa: F401 (fixtures)
+from tq_helpers import target_config
 
 _AS_CUSTOMER = {"__alias__": "Customer", "__else__": "__NULL__", "__key_properties__": []}
 STREAM_MAPS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qbo_client.client import QBOClient
-from tq_helpers import company_fixture, config_fixture, dead_letters, rows, run_target, scaled_limits  # noqa: F401
+from tq_helpers import dead_letters, rows, run_target
 
 README = Path(__file__).parent.parent / "README.md"
 

@@ -6,12 +6,11 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from qbo_client import catalog, schemas
 from qbo_client.client import QBOClient
 from qbo_sandbox.config import LimitsConfig, RealismConfig, SandboxConfig
@@ -179,28 +178,3 @@ def new_business(prefix: str, customers: int, invoices: int) -> list[dict[str, A
         body = {"DocNumber": f"{prefix}-{n}", "CustomerRef": {"name": names[n % customers]}, "Line": [line]}
         messages.append(record("invoices", body))
     return messages
-
-
-# -- fixtures ------------------------------------------------------------------------------------
-# Imported by the test modules that use them (a conftest.py here would shadow qbo-sandbox's, whose
-# tests import from theirs); named apart from the fixture names so that tests can take them.
-
-
-@pytest.fixture(name="qbo_sandbox_config")
-def scaled_limits() -> SandboxConfig:
-    """QBO's limits on, on a clock where a minute lasts a second (see TIME_SCALE)."""
-    return scaled_sandbox_config()
-
-
-@pytest.fixture(name="config")
-def config_fixture(qbo_sandbox: RunningSandbox, tmp_path: Path) -> dict[str, Any]:
-    """The target's config for the sample company of a fresh sandbox."""
-    return target_config(qbo_sandbox, tmp_path)
-
-
-@pytest.fixture(name="company")
-def company_fixture(config: dict[str, Any]) -> Iterator[QBOClient]:
-    """A client reading the same company back (same token store as the target)."""
-    client = reader(config)
-    yield client
-    client.close()
