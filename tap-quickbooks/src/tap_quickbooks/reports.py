@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pendulum
 from qbo_client.catalog import REPORTS
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from qbo_client.client import QBOClient
     from singer_sdk.helpers.types import Context, Record
     from singer_sdk.tap_base import Tap
+
+    from .run import RunContext
 
 __all__ = [
     "REPORT_SETTINGS",
@@ -447,13 +449,6 @@ def ordered_map(fn: Callable[[_In], _Out], items: Iterable[_In], workers: int) -
 # -- streams ------------------------------------------------------------------------------------
 
 
-class _ClientTap(Protocol):
-    """What the reports need of the tap: its shared client."""
-
-    @property
-    def client(self) -> QBOClient: ...
-
-
 def _common_properties() -> list[th.Property[Any]]:
     return [
         th.Property(
@@ -555,14 +550,15 @@ class ReportStream(Stream):
     #: check would call unsorted; within a run the periods still only move forward.
     check_sorted = False
 
-    def __init__(self, tap: Tap, kind: _Kind) -> None:
+    def __init__(self, tap: Tap, run: RunContext, kind: _Kind) -> None:
         self.kind = kind
-        self._client_tap = cast("_ClientTap", tap)
+        self.run = run
         super().__init__(tap, schema=kind.schema(), name=kind.name)
 
     @property
     def client(self) -> QBOClient:
-        return self._client_tap.client
+        """The run's client."""
+        return self.run.client
 
     # -- what to fetch --------------------------------------------------------------------------
 
@@ -721,11 +717,11 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
 ]
 
 
-def report_streams(tap: Tap) -> list[Stream]:
-    """The report streams the tap's ``reports`` setting asks for."""
+def report_streams(tap: Tap, run: RunContext) -> list[Stream]:
+    """The report streams the tap's ``reports`` setting asks for, each handed the run's context."""
     names = tap.config.get("reports")
     wanted = list(REPORTS) if names is None else [str(n) for n in names]
     unknown = [n for n in wanted if n not in _KINDS]
     if unknown:
         raise ValueError(f"reports: {', '.join(unknown)} not among {', '.join(REPORTS)}")
-    return [ReportStream(tap, _KINDS[name]) for name in dict.fromkeys(wanted)]
+    return [ReportStream(tap, run, _KINDS[name]) for name in dict.fromkeys(wanted)]

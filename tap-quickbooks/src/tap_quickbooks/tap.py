@@ -1,9 +1,7 @@
-"""The tap: its settings, its streams, and what the streams share during a run.
+"""The tap: its settings, its streams, and the run context it hands them.
 
-The streams share one :class:`~qbo_client.client.QBOClient` (its limiter keeps the whole process
-under QuickBooks' limits), one :class:`~tap_quickbooks.paging.PageScheduler` (the worker threads
-that page every stream) and one :class:`~tap_quickbooks.changes.ChangeFeed` (the run's CDC and
-batch requests), plus the run's upper bound: the moment the run started.
+The streams of a run share a :class:`~tap_quickbooks.run.RunContext`: the run's upper bound (the
+moment it started), its client, page scheduler and change feed.
 
 Tokens: QuickBooks rotates refresh tokens. The tap never writes one back into its config (under
 Meltano that file is a temporary copy); the client keeps the current tokens in its token store,
@@ -12,76 +10,28 @@ which is the source of truth once it exists.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-import threading
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from qbo_client import authorize, catalog, redact
-from qbo_client.client import QBOClient
 from qbo_client.config import DEFAULT_MINOR_VERSION
 from qbo_client.errors import QBOError
-from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
 
-from .changes import ChangeFeed
+from .config_checks import SettingsError, check_config_file
 from .messages import SingerWriter
-from .paging import PageScheduler
-from .queries import MAX_PAGE, format_utc, next_second
+from .queries import MAX_PAGE
 from .reports import REPORT_SETTINGS, report_streams
-from .streams import ObjectStream, object_streams
+from .run import RunContext
+from .sdk_overrides import FatalConfigValidation
+from .streams import object_streams
 
 if TYPE_CHECKING:
+    from qbo_client.client import QBOClient
     from singer_sdk import Stream
-
-    from .changes import Fetched
-
-
-class SettingsError(ValueError):
-    """A config file or a setting the tap cannot use; the message names it and what to do."""
-
-
-def check_config_file(path: str) -> None:
-    """Refuse a ``--config`` file that is missing, unreadable or not a JSON object, naming it."""
-    if path == "ENV":  # the SDK's word for "read the environment"
-        return
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"the config file {path} does not exist: check the --config path") from None
-    except OSError as exc:
-        raise SettingsError(
-            f"cannot read the config file {path} ({exc.strerror}): check the --config path"
-        ) from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"the config file {path} is not UTF-8 text: save it as UTF-8 JSON") from None
-    try:
-        settings = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SettingsError(
-            f"the config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): "
-            "fix the file"
-        ) from None
-    if not isinstance(settings, dict):
-        raise SettingsError(
-            f"the config file {path} holds {_JSON_KINDS.get(type(settings), 'null')}, not an object of "
-            'settings: fix the file ({"client_id": ..., ...})'
-        )
-
-
-_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
-
-
-def invalid_settings(errors: list[str]) -> str:
-    """The SDK's validation errors (each names its setting) as one line with what to do."""
-    said = "; ".join(" ".join(error.split())[:300] for error in errors)
-    return f"invalid config: {said}: fix the setting(s) in the --config file or the environment"
 
 
 class _HandledFaults(logging.Filter):
@@ -104,7 +54,7 @@ class _HandledFaults(logging.Filter):
 HANDLED_FAULTS = _HandledFaults()
 
 
-class TapQuickBooks(Tap):
+class TapQuickBooks(FatalConfigValidation):
     """Singer tap for QuickBooks Online: every object of the catalog, and reports."""
 
     name = "tap-quickbooks"
@@ -220,17 +170,15 @@ class TapQuickBooks(Tap):
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Set before the SDK's constructor: it may discover streams, which read these.
-        self._client: QBOClient | None = None
-        self._scheduler: PageScheduler | None = None
-        self._feed: ChangeFeed | None = None
-        self._lock = threading.RLock()  # feed_for holds it while it asks for the client
+        # Set before the SDK's constructor: it may discover streams, which are handed the run.
+        self._run: RunContext | None = None
         super().__init__(*args, **kwargs)
         # After the SDK set up logging (under the CLI, before the tap is built): the filter must
         # sit on the handlers that exist, and registering the values is what makes them masked.
         redact.protect_settings(self.config)
 
     @classmethod
+    @override
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run; a fault QuickBooks keeps answering after the retries (a dead refresh token, a
         refused query) stops the run with one clear line on stderr and exit status 2, not a
@@ -241,24 +189,8 @@ class TapQuickBooks(Tap):
             cls.logger.error("tap-quickbooks stopped: %s", exc)
             sys.exit(2)
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's validation, fatal in every mode: an invalid config raises :class:`SettingsError`.
-
-        Overridden (an SDK internal: no public hook sits between the validator and what the SDK does
-        with its errors) because the SDK's discovery passes ``raise_errors=False`` and only warns
-        "Config validation failed", naming no setting, then exits 0; a run gets one log line per
-        error and exit status 1. Here both get one line naming each setting (``main`` prints it, exit
-        status 2); discovery needs a valid config too, since settings shape the catalog
-        (``include_deletes``, ``reports``). The secrets are masked first: the errors quote the values
-        they refuse (``98765 is not of type 'string' in config['client_secret']``).
-        """
-        redact.protect_settings(self._config)
-        try:
-            return super()._validate_config(raise_errors=True)
-        except ConfigValidationError as exc:
-            raise SettingsError(invalid_settings(exc.errors)) from None
-
     @classmethod
+    @override
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
         """Each ``--config`` file checked first: a missing or malformed one is named, not a traceback."""
         for path in value:
@@ -266,6 +198,7 @@ class TapQuickBooks(Tap):
         return super().cb_config(ctx, param, value)
 
     @classmethod
+    @override
     def get_singer_command(cls) -> click.Command:
         """The SDK's command, with a help that tells of the ``auth`` command beside it."""
         command = super().get_singer_command()
@@ -276,60 +209,31 @@ class TapQuickBooks(Tap):
         )
         return command
 
+    @override
     def discover_streams(self) -> list[Stream]:
-        """A stream for every object of the catalog, then the report streams."""
-        streams = [*object_streams(self, catalog.OBJECTS), *report_streams(self)]
+        """A stream for every object of the catalog, then the report streams, all sharing the run."""
+        run = self.run
+        streams = [*object_streams(self, run, catalog.OBJECTS), *report_streams(self, run)]
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)
         return streams
 
-    # -- what the streams share -------------------------------------------------------------------
+    @property
+    def run(self) -> RunContext:
+        """What the streams of this run share (made with the streams, handed to each)."""
+        if self._run is None:
+            self._run = RunContext(self.config, self.initialized_at, lambda: self.streams)
+        return self._run
 
     @property
     def client(self) -> QBOClient:
-        """The one client of the run (created on first use: discovery needs no network)."""
-        with self._lock:
-            if self._client is None:
-                self._client = QBOClient.from_config(dict(self.config))
-            return self._client
-
-    @property
-    def scheduler(self) -> PageScheduler:
-        client = self.client
-        with self._lock:
-            if self._scheduler is None:
-                self._scheduler = PageScheduler(client, client.config.max_in_flight, self.page_size)
-            return self._scheduler
-
-    @property
-    def page_size(self) -> int:
-        return max(1, min(MAX_PAGE, int(self.config.get("page_size") or MAX_PAGE)))
+        """The run's client (created on first use: discovery needs no network)."""
+        return self.run.client
 
     @property
     def run_upper_bound(self) -> str:
-        """The run's start, whole seconds, UTC: every stream's bookmark once it completes."""
-        return format_utc(datetime.fromtimestamp(self.initialized_at // 1000, timezone.utc))
-
-    def feed_for(self, stream: ObjectStream) -> Fetched:
-        """A stream's share of the run's change feed, computed for all selected streams at first use."""
-        scheduler = self.scheduler
-        with self._lock:
-            if self._feed is None:
-                self._feed = ChangeFeed(
-                    self.client,
-                    scheduler,
-                    # Up to the end of the run's first second: the bookmark (its start) makes the
-                    # next run read that second again, so what changes in it now is not lost.
-                    hi=next_second(self.run_upper_bound),
-                    page_size=self.page_size,
-                    cdc_cap=int(self.config.get("cdc_max_per_entity") or 1000),
-                )
-                selected = [s for s in self.streams.values() if isinstance(s, ObjectStream) and s.selected]
-                self._feed.compute(selected)
-            if not self._feed.pending(stream.name):
-                # Synced twice, or selected after the feed was read: read its share alone.
-                self._feed.compute([stream])
-            return self._feed.take(stream.name)
+        """The run's start, whole seconds, UTC: every object stream's bookmark once it completes."""
+        return self.run.upper_bound
 
 
 def main() -> None:
