@@ -13,6 +13,7 @@ import typing as t
 from typing import Any
 
 from singer_sdk.sinks import BatchSink
+from typing_extensions import override
 
 from .mapping import StreamTarget, report_for_name, resolve_stream
 from .records import Operation, PendingRecord, RecordError
@@ -56,15 +57,18 @@ class QuickBooksSink(BatchSink):
         )
 
     @property
+    @override
     def include_sdc_metadata_properties(self) -> bool:
         """Always: ``_sdc_deleted_at`` is how a tap says a record was deleted (it is never written)."""
         return True
 
+    @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """None: records are checked against the QuickBooks object's schema instead (see shaping),
         with a reason per record, rather than against the stream's schema with a stack trace."""
         return None
 
+    @override
     def process_record(self, record: dict, context: dict) -> None:
         writer = self.quickbooks.writer
         if self.report is not None:
@@ -100,6 +104,7 @@ class QuickBooksSink(BatchSink):
             )
         )
 
+    @override
     def process_batch(self, context: dict) -> None:
         """Write every stream's spooled records (the first sink drained does it for all)."""
         self.quickbooks.writer.drain(final=self.quickbooks.finishing)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import copy
-import json
 import sys
-import typing as t
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +12,15 @@ from qbo_client import authorize, redact
 from qbo_client.config import CLIENT_SETTINGS, ClientConfig
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError, RecordsWithoutSchemaException
-from singer_sdk.io_base import SingerReader
-from singer_sdk.singerlib.encoding import SingerMessageType
+from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
-from singer_sdk.singerlib.json import deserialize_json
-from singer_sdk.target_base import Target
+from typing_extensions import override
 
+from .config_checks import SettingsError, check_config_file
 from .deadletter import FailFast
 from .mapping import StreamMappingError, check_explicit
+from .reader import QuickBooksReader
+from .sdk_overrides import FatalConfigValidation, StateAfterWrites
 from .sinks import QuickBooksSink
 from .writer import Settings, Writer
 
@@ -33,137 +29,7 @@ from .writer import Settings, Writer
 DEAD_LETTER_EXIT_CODE = 3
 
 
-class SettingsError(ValueError):
-    """A config file or a setting the target cannot use; the message names it and what to do."""
-
-
-# The same checks as tap-quickbooks' (tap_quickbooks.tap): the plugins never import each other.
-def check_config_file(path: str) -> None:
-    """Refuse a ``--config`` file that is missing, unreadable or not a JSON object, naming it."""
-    if path == "ENV":  # the SDK's word for "read the environment"
-        return
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"the config file {path} does not exist: check the --config path") from None
-    except OSError as exc:
-        raise SettingsError(
-            f"cannot read the config file {path} ({exc.strerror}): check the --config path"
-        ) from None
-    except UnicodeDecodeError:
-        raise SettingsError(f"the config file {path} is not UTF-8 text: save it as UTF-8 JSON") from None
-    try:
-        settings = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SettingsError(
-            f"the config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): "
-            "fix the file"
-        ) from None
-    if not isinstance(settings, dict):
-        raise SettingsError(
-            f"the config file {path} holds {_JSON_KINDS.get(type(settings), 'null')}, not an object of "
-            'settings: fix the file ({"client_id": ..., ...})'
-        )
-
-
-_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
-
-
-def invalid_settings(errors: list[str]) -> str:
-    """The SDK's validation errors (each names its setting) as one line with what to do."""
-    said = "; ".join(" ".join(error.split())[:300] for error in errors)
-    return f"invalid config: {said}: fix the setting(s) in the --config file or the environment"
-
-
-class InputError(InvalidInputLine):
-    """A line of the input that is not a Singer message the target can use: the run stops there,
-    before writing anything received after the last state (a re-run from that state loses nothing)."""
-
-
-#: What each Singer message must carry, and what it must be.
-_REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "SCHEMA": {"stream": str, "schema": dict},
-    "RECORD": {"stream": str, "record": dict},
-    "STATE": {"value": (dict, type(None))},
-    "ACTIVATE_VERSION": {"stream": str},
-    "BATCH": {"stream": str},
-}
-_KINDS = {dict: "a JSON object", str: "a string", type(None): "null"}
-
-
-class QuickBooksReader(SingerReader):
-    """Reads Singer messages line by line; a line that is not one stops the run with its number,
-    what is wrong with it and what to do (never a stack trace). Blank lines are skipped."""
-
-    def process_lines(
-        self,
-        file_input: t.IO[str] | None,
-        callbacks: dict[str, Callable[[dict], None]],
-    ) -> t.Counter[str]:
-        stats: Counter[str] = Counter()
-        source = file_input or self.default_input
-        for number, line in enumerate(source, start=1):
-            if not line.strip():
-                continue
-            self._current_message = line
-            message = _message(number, line)
-            kind = message["type"]
-            try:
-                callbacks[kind](message)
-            except InvalidInputLine as exc:
-                raise InputError(f"line {number} of the input: {exc}") from None
-            except RecordsWithoutSchemaException:
-                raise RecordsWithoutSchemaException(
-                    f"line {number} of the input: a RECORD of stream {message['stream']!r} came before its "
-                    "SCHEMA message: the tap must send the stream's SCHEMA first (Singer spec)"
-                ) from None
-            except StreamMappingError as exc:
-                raise StreamMappingError(f"line {number} of the input: {exc}") from None
-            stats[kind] += 1
-        return stats
-
-
-def _message(number: int, line: str) -> dict[str, Any]:
-    """The Singer message on a line, checked: its type known, its keys there and of the right kind."""
-    where = f"line {number} of the input"
-    try:
-        message = deserialize_json(line)
-    except (ValueError, RecursionError) as exc:
-        shown = line.strip()
-        shown = shown if len(shown) <= 200 else shown[:200] + f"... ({len(shown)} characters)"
-        raise InputError(
-            f"{where} is not valid JSON ({str(exc)[:200]}): {shown!r}; a Singer tap writes one JSON "
-            "message per line: fix the tap or the file"
-        ) from None
-    if not isinstance(message, dict):
-        raise InputError(
-            f"{where} is a JSON {type(message).__name__}, not a Singer message (a JSON object with a "
-            "type): fix the tap or the file"
-        )
-    kind = message.get("type")
-    if kind not in _REQUIRED:
-        known = ", ".join(m.value for m in SingerMessageType)
-        said = "no type" if kind is None else f"the unknown type {json.dumps(kind)[:100]}"
-        raise InputError(f"{where} has {said}: a Singer message is one of {known}: fix the tap or the file")
-    for key, wanted in _REQUIRED[kind].items():
-        if key not in message:
-            raise InputError(f"{where}: a {kind} message needs {key!r}, and this one has none: fix the tap")
-        if not isinstance(message[key], wanted):
-            kinds = wanted if isinstance(wanted, tuple) else (wanted,)
-            expected = " or ".join(_KINDS.get(k, k.__name__) for k in kinds)
-            raise InputError(
-                f"{where}: {key!r} of a {kind} message must be {expected}, not "
-                f"{json.dumps(message[key], default=str)[:100]}: fix the tap"
-            )
-    if kind == "SCHEMA" and not isinstance(message["schema"].setdefault("properties", {}), dict):
-        raise InputError(
-            f"{where}: the schema of stream {message['stream']!r} has a properties that is not an object: "
-            "fix the tap"
-        )
-    return message
-
-
-class TargetQuickBooks(Target):
+class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
     """Writes QuickBooks-shaped records (as tap-quickbooks emits them, or reshaped with stream maps)."""
 
     name = "target-quickbooks"
@@ -265,23 +131,8 @@ class TargetQuickBooks(Target):
         th.Property("spool_dir", th.StringType, description="Where records wait on disk before a drain."),
     ).to_dict()
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's validation; an invalid config raises :class:`SettingsError`, one line naming
-        each setting (``main`` prints it, exit status 2).
-
-        Overridden (an SDK internal: no public hook sits between the validator and what the SDK does
-        with its errors) because the SDK's command logs one line per error and exits 1. The secrets
-        are masked first: the errors quote the values they refuse (``98765 is not of type 'string'
-        in config['client_secret']``), and ``__init__`` runs this inside ``super().__init__()``,
-        before the masking there could.
-        """
-        redact.protect_settings(self._config)
-        try:
-            return super()._validate_config(raise_errors=raise_errors)
-        except ConfigValidationError as exc:
-            raise SettingsError(invalid_settings(exc.errors)) from None
-
     @classmethod
+    @override
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
         """Each ``--config`` file checked first: a missing or malformed one is named, not a traceback."""
         for path in value:
@@ -289,6 +140,7 @@ class TargetQuickBooks(Target):
         return super().cb_config(ctx, param, value)
 
     @classmethod
+    @override
     def get_singer_command(cls) -> click.Command:
         """The SDK's command, with a help that tells of the ``auth`` command beside it."""
         command = super().get_singer_command()
@@ -311,7 +163,6 @@ class TargetQuickBooks(Target):
         if self.config.get("create_only") and self.config.get("update_only"):
             raise SettingsError("create_only and update_only exclude each other: set one of them")
         self.finishing = False
-        self._emitted_state: dict | None = None
         self._writer: Writer | None = None
         #: What the last run did (kept after the writer is closed, for callers and tests).
         self.counts: dict[str, int] = {}
@@ -350,6 +201,7 @@ class TargetQuickBooks(Target):
             spool_dir=Path(str(config["spool_dir"])) if config.get("spool_dir") else None,
         )
 
+    @override
     def process_endofpipe(self) -> None:
         """Write (or dead-letter) everything, then let the SDK drain and emit the last state."""
         self.finishing = True
@@ -390,21 +242,15 @@ class TargetQuickBooks(Target):
         """After a drain: if every record received so far is written (or dead-lettered), the last
         state received is confirmed at once, not only at the end of the input, so that a run
         killed midway resumes from there rather than from the start."""
-        if self._latest_state and not self.finishing:
-            self._write_state_message(copy.deepcopy(self._latest_state))
+        if self.latest_state and not self.finishing:
+            self._write_state_message(copy.deepcopy(self.latest_state))
 
-    def _write_state_message(self, state: dict) -> None:
-        """Hold a state back while records that came before it still wait in the spool; a state
-        already emitted is not emitted again."""
-        if self._writer is not None and self._writer.holds_records:
-            self.logger.info("state held back: records received before it are still waiting to be written")
-            return
-        if state == self._emitted_state:
-            return
-        self._emitted_state = copy.deepcopy(state)
-        super()._write_state_message(copy.deepcopy(state))
+    @override
+    def state_must_wait(self) -> bool:
+        return self._writer is not None and self._writer.holds_records
 
     @classmethod
+    @override
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run; an input that cannot be used, a failed record under ``fail_fast`` or a company that
         cannot be reached stops the run with one clear line on stderr and exit status 2. A run that
