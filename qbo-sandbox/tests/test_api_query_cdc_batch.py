@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Api, fault_code
 from qbo_client import catalog
+from sandbox_harness import Api, fault_code
 
 PT = ZoneInfo("America/Los_Angeles")
 

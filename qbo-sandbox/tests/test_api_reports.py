@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Api, fault_code
 from qbo_sandbox.testing import start_sandbox
+from sandbox_harness import Api, fault_code
 
 
 def _totals(report: dict) -> tuple[float, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Api, company_digest, fault_code
+from sandbox_harness import Api, company_digest, fault_code
 
 
 def test_unknown_property_answers_2010(api: Api) -> None:

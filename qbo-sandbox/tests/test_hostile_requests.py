@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from conftest import Api, company_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qbo_client import catalog
 from qbo_sandbox.config import LimitsConfig, SandboxConfig
 from qbo_sandbox.testing import RunningSandbox
+from sandbox_harness import Api, company_digest
 
 
 @pytest.fixture

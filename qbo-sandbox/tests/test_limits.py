@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import serve
 from qbo_sandbox.config import LimitsConfig, RealismConfig, SandboxConfig
 from qbo_sandbox.db import Database
 from qbo_sandbox.limits import LimitsMiddleware, LimitsStats
 from qbo_sandbox.oauth import OAuthService
+from sandbox_harness import serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from conftest import serve
 from qbo_sandbox.config import TokenConfig
 from qbo_sandbox.db import Database
 from qbo_sandbox.oauth import AuthError, OAuthService, auth_error_response
+from sandbox_harness import serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

@@ -12,8 +12,8 @@ import urllib.parse
 from typing import Any
 
 import pytest
-from conftest import Api
 from qbo_client import catalog
+from sandbox_harness import Api
 from shared import fixtures_dir
 
 ENTITY_CORE = ("domain", "sparse", "Id", "SyncToken", "MetaData")
