@@ -9,7 +9,7 @@ from pathlib import Path
 import generate_docs
 import yaml
 from qbd_client import catalog as qbd_catalog
-from qbo_client import catalog
+from qbo_client import catalog, settings
 
 
 def test_committed_docs_are_what_the_generator_produces() -> None:
@@ -68,3 +68,17 @@ def test_hub_definitions_declare_the_plugins_settings() -> None:
         }
         assert hub["settings_group_validation"] == [["client_id", "client_secret", "realm_id"]]
         assert all(s["kind"] in generate_docs.HUB_KINDS for s in hub["settings"])
+
+
+def test_the_tap_and_the_target_declare_the_client_settings_alike() -> None:
+    """The client settings come from one list (qbo_client.settings): first in both, the same in both."""
+    tap, target = (
+        json.loads(generate_docs.about(plugin, "json"))["settings"]["properties"]
+        for plugin in generate_docs.PLUGINS
+    )
+    names = list(settings.NAMES)
+    assert list(tap)[: len(names)] == names
+    assert list(target)[: len(names)] == names
+    assert {n: tap[n] for n in names} == {n: target[n] for n in names}
+    assert tap["client_id"]["secret"] is True
+    assert target["environment"]["enum"] == ["production", "sandbox"]

@@ -97,48 +97,20 @@ class ClientConfig:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> ClientConfig:
-        """Build from a tap's or target's config (the setting names the plugins declare)."""
-        missing = [k for k in ("client_id", "client_secret", "realm_id") if not config.get(k)]
+        """Build from a tap's or target's config (the settings of :data:`qbo_client.settings.SETTINGS`).
+
+        A text setting that is empty counts as not set; ``refresh_token`` may be absent (the token
+        store holds one).
+        """
+        from .settings import SETTINGS  # the settings module reads this one's defaults
+
+        missing = [s.name for s in SETTINGS if s.required and not config.get(s.name)]
         if missing:
             raise ValueError(f"missing required setting(s): {', '.join(missing)}")
-        kwargs: dict[str, Any] = {
-            "client_id": str(config["client_id"]),
-            "client_secret": str(config["client_secret"]),
-            "refresh_token": str(config.get("refresh_token") or ""),
-            "realm_id": str(config["realm_id"]),
-        }
-        if config.get("rate_limit_window_seconds") is not None:  # the plugins' name for it
-            kwargs["rate_limit_window"] = float(config["rate_limit_window_seconds"])
-        for key in _TEXT_SETTINGS:
-            if config.get(key):
-                kwargs[key] = str(config[key])
-        if config.get("token_store_path"):
-            kwargs["token_store_path"] = Path(str(config["token_store_path"]))
-        for key, kind in _NUMBER_SETTINGS:
-            if config.get(key) is not None:
-                kwargs[key] = kind(config[key])
+        kwargs: dict[str, Any] = {"refresh_token": ""}
+        for setting in SETTINGS:
+            value = config.get(setting.name)
+            if value is None or (value == "" and setting.type in (str, Path)):
+                continue
+            kwargs[setting.config_field] = setting.type(value)
         return cls(**kwargs)
-
-
-_TEXT_SETTINGS = ("environment", "base_url", "token_url", "user_agent")
-_NUMBER_SETTINGS: tuple[tuple[str, type[int] | type[float]], ...] = (
-    ("minor_version", int),
-    ("requests_per_minute", int),
-    ("max_in_flight", int),
-    ("batch_per_minute", int),
-    ("timeout", float),
-    ("max_retries", int),
-    ("max_backoff", float),
-    ("rate_limit_window", float),
-)
-#: Every plugin setting :meth:`ClientConfig.from_mapping` reads: a plugin hands these to the client.
-CLIENT_SETTINGS = (
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "realm_id",
-    "token_store_path",
-    "rate_limit_window_seconds",
-    *_TEXT_SETTINGS,
-    *(key for key, _ in _NUMBER_SETTINGS),
-)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from qbo_client import authorize, catalog, redact
-from qbo_client.config import DEFAULT_MINOR_VERSION
+from qbo_client import settings as client_settings
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -61,81 +61,15 @@ class TapQuickBooks(FatalConfigValidation):
     message_writer_class = SingerWriter
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "client_id", th.StringType, required=True, secret=True, description="OAuth app's client id"
-        ),
-        th.Property(
-            "client_secret",
-            th.StringType,
-            required=True,
-            secret=True,
-            description="OAuth app's client secret",
-        ),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description=(
-                "The first refresh token. QuickBooks rotates it; the tap keeps the current one in its "
-                "token store (never in this config), which wins until this value changes"
-            ),
-        ),
-        th.Property("realm_id", th.StringType, required=True, description="The company (realmId)"),
+        *client_settings.sdk_properties(),
         th.Property(
             "start_date", th.DateTimeType, description="Read objects updated at or after this (default: all)"
-        ),
-        th.Property(
-            "environment",
-            th.StringType(allowed_values=["production", "sandbox"]),
-            default="production",
-            description="Intuit's production or sandbox API (ignored when base_url is set)",
-        ),
-        th.Property("base_url", th.StringType, description="API base URL, e.g. a local qbo-sandbox"),
-        th.Property(
-            "token_store_path",
-            th.StringType,
-            description="The token store file (default: one per app and company under ~/.local/state)",
-        ),
-        th.Property(
-            "minor_version",
-            th.IntegerType(minimum=1),
-            default=DEFAULT_MINOR_VERSION,
-            description="The API minor version sent with every request",
         ),
         th.Property(
             "page_size",
             th.IntegerType(minimum=1, maximum=MAX_PAGE),
             default=MAX_PAGE,
             description="Rows per query page (QBO allows at most 1000)",
-        ),
-        th.Property(
-            "max_in_flight",
-            th.IntegerType(minimum=1),
-            default=10,
-            description="Requests at the same time (QBO allows 10 per company)",
-        ),
-        th.Property(
-            "requests_per_minute",
-            th.IntegerType(minimum=1),
-            default=500,
-            description="Requests per minute the tap allows itself (QuickBooks' limit per company is 500)",
-        ),
-        th.Property(
-            "rate_limit_window_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=60.0,
-            description=(
-                "The length of QuickBooks' limit window (60); only a test sandbox with a "
-                "time_scale changes it"
-            ),
-        ),
-        th.Property("user_agent", th.StringType, description="User-Agent header sent with every request"),
-        th.Property("timeout", th.NumberType(minimum=0), default=120.0, description="Seconds per request"),
-        th.Property(
-            "max_retries",
-            th.IntegerType(minimum=0),
-            default=8,
-            description="Retries of a request answered 429, 5xx or not at all, before the run stops",
         ),
         th.Property(
             "stream_filters",

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 from qbo_client import authorize, redact
-from qbo_client.config import CLIENT_SETTINGS, ClientConfig
+from qbo_client import settings as client_settings
+from qbo_client.config import ClientConfig
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RecordsWithoutSchemaException
@@ -41,41 +42,7 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
     exit_status = 0
 
     config_jsonschema = th.PropertiesList(
-        # -- the company and the app (qbo-client settings) --
-        th.Property("client_id", th.StringType, required=True, description="The Intuit app's client id."),
-        th.Property(
-            "client_secret", th.StringType, required=True, secret=True, description="The app's secret."
-        ),
-        th.Property(
-            "refresh_token",
-            th.StringType,
-            secret=True,
-            description="A refresh token for the company; rotated tokens are kept in the token store.",
-        ),
-        th.Property("realm_id", th.StringType, required=True, description="The company written to."),
-        th.Property("environment", th.StringType, default="production", description="production or sandbox."),
-        th.Property("base_url", th.StringType, description="The API's base URL (overrides environment)."),
-        th.Property("token_url", th.StringType, description="The OAuth token endpoint."),
-        th.Property("token_store_path", th.StringType, description="Where rotated tokens are kept."),
-        th.Property("minor_version", th.IntegerType, description="The API minor version (75)."),
-        th.Property("requests_per_minute", th.IntegerType, description="Client limit; QBO allows 500."),
-        th.Property("max_in_flight", th.IntegerType, description="Concurrent requests; QBO allows 10."),
-        th.Property(
-            "batch_per_minute", th.IntegerType, description="Batch requests per minute; QBO allows 40."
-        ),
-        th.Property("user_agent", th.StringType, description="User-Agent header sent with every request."),
-        th.Property(
-            "timeout", th.NumberType, description="Seconds before a request is abandoned and retried."
-        ),
-        th.Property("max_retries", th.IntegerType, description="Retries of a request on 429, 5xx, drops."),
-        th.Property("max_backoff", th.NumberType, description="Longest wait between retries, seconds."),
-        th.Property(
-            "rate_limit_window_seconds",
-            th.NumberType,
-            default=60,
-            description="The length of QuickBooks' limit window (60); only a test sandbox with a time_scale "
-            "changes it.",
-        ),
+        *client_settings.sdk_properties(),
         # -- what to write and how --
         th.Property(
             "stream_maps_to_objects",
@@ -176,7 +143,7 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
 
     def _settings(self) -> Settings:
         config = self.config
-        client = {k: config[k] for k in CLIENT_SETTINGS if config.get(k) is not None}
+        client = {k: config[k] for k in client_settings.NAMES if config.get(k) is not None}
         source = str(config.get("source_realm_id") or "")
         copy_mode = bool(config.get("copy_mode")) or bool(source and source != str(config.get("realm_id")))
         id_map = config.get("id_map_path")
