@@ -62,10 +62,42 @@ def test_overridden_sdk_internal_still_exists_with_the_same_signature(
     assert getattr(getattr(ours, name), "__override__", False), f"{ours.__name__}.{name} lacks @override"
 
 
-def test_the_sdk_internals_the_overrides_call_are_still_there() -> None:
-    assert callable(_catalog.pop_deselected_record_properties)
+def test_the_sdk_internals_the_tap_calls_are_still_there() -> None:
+    assert list(inspect.signature(_catalog.pop_deselected_record_properties).parameters)[:3] == [
+        "record",
+        "schema",
+        "mask",
+    ]
+    # TapQuickBooks.setup_mapper selects a schema the way the SDK's does
+    assert list(inspect.signature(_catalog.get_selected_schema).parameters) == [
+        "stream_name",
+        "schema",
+        "mask",
+    ]
     assert callable(_util.utc_now)
     stream_init = inspect.getsource(Stream.__init__)
     assert "self._stream_version" in stream_init, "LeanRecordMessages reads Stream._stream_version"
     validate = inspect.signature(singer_sdk.Tap._validate_config)
     assert "raise_errors" in validate.parameters
+
+
+def test_the_mapper_registers_the_schemas_and_keys_the_sdks_own_would() -> None:
+    config = {"client_id": "id", "client_secret": "secret", "realm_id": "1"}
+    found = TapQuickBooks(config=config).catalog_dict
+    for entry in found["streams"]:
+        for meta in entry["metadata"]:
+            if entry["tap_stream_id"] == "Account" and meta["breadcrumb"] == ["properties", "Description"]:
+                meta["metadata"]["selected"] = False  # one property left out of one stream
+            if entry["tap_stream_id"] == "Bill" and meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = False  # one stream left out
+    tap = TapQuickBooks(config=config, catalog=found)
+    ours = {name: maps[0] for name, maps in tap.mapper.stream_maps.items()}
+    singer_sdk.Tap.setup_mapper(tap)
+    sdks = {name: maps[0] for name, maps in tap.mapper.stream_maps.items()}
+    assert set(ours) == set(sdks)
+    assert "Description" not in ours["Account"].transformed_schema["properties"]
+    for name, mapped in sdks.items():
+        assert ours[name].transformed_schema == mapped.transformed_schema, name
+        assert list(ours[name].transformed_key_properties or []) == list(
+            mapped.transformed_key_properties or []
+        )

@@ -19,6 +19,8 @@ from qbo_client import authorize, catalog, redact
 from qbo_client import settings as client_settings
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
+from singer_sdk.helpers._catalog import get_selected_schema
+from singer_sdk.mapper import PluginMapper
 from typing_extensions import override
 
 from .config_checks import SettingsError, check_config_file
@@ -151,6 +153,24 @@ class TapQuickBooks(FatalConfigValidation):
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)
         return streams
+
+    @override
+    def setup_mapper(self) -> None:
+        """The SDK's mapper, registered from the streams rather than from a catalog built for it.
+
+        What the SDK's registers, for less than half the CPU of an idle run's start: the SDK builds
+        the tap's catalog (every schema turned into ``Schema`` objects and back into dicts) only to
+        register each stream's selected schema, which it copies whole first. A stream's schema here
+        is already what its catalog entry says (``Stream.apply_catalog`` set it), and when every
+        property is selected, as usual, it is also the selected schema.
+        """
+        self.mapper = PluginMapper(plugin_config=dict(self.config), logger=self.logger)
+        for stream in self.streams.values():
+            mask = stream.mask
+            schema = (
+                stream.schema if all(mask.values()) else get_selected_schema(stream.name, stream.schema, mask)
+            )
+            self.mapper.register_raw_stream_schema(stream.name, schema, stream.primary_keys)
 
     @property
     def run(self) -> RunContext:
