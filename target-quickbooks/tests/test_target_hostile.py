@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from qbo_client.client import QBOClient
 from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
-from target_quickbooks.lookups import quote
 from target_quickbooks.mapping import StreamMappingError
+from target_quickbooks.online.lookups import quote
 from tq_helpers import (
     company_digest,
     dead_letters,

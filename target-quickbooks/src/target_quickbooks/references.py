@@ -16,8 +16,8 @@ from typing import Any
 
 from qbo_client import catalog
 
+from .edition import NameIndex
 from .idmap import IdMap
-from .lookups import Lookups
 from .records import PendingRecord, RecordError
 from .spool import Spool
 
@@ -83,10 +83,10 @@ class Resolved:
 class Resolver:
     """Resolves the references of records of one object, batching the name lookups."""
 
-    def __init__(self, *, copy_mode: bool, idmap: IdMap, lookups: Lookups, spool: Spool) -> None:
+    def __init__(self, *, copy_mode: bool, idmap: IdMap, names: NameIndex, spool: Spool) -> None:
         self.copy_mode = copy_mode
         self.idmap = idmap
-        self.lookups = lookups
+        self.names = names
         self.spool = spool
 
     def resolve(self, records: list[PendingRecord], *, final: bool) -> dict[int, Resolved]:
@@ -98,7 +98,7 @@ class Resolver:
                 if name:
                     needed.setdefault(site.target, set()).add(name)
         for target, names in needed.items():
-            self.lookups.resolve_names(target, names)
+            self.names.resolve_names(target, names)
         return {r.seq: self._apply(r, work[r.seq], final=final) for r in records}
 
     def _apply(self, record: PendingRecord, payload: dict[str, Any], *, final: bool) -> Resolved:
@@ -128,7 +128,7 @@ class Resolver:
                     )
             if not name:
                 return _fail(site, f"{site.prop} has neither a value nor a name", "2020", final=True)
-            found = self.lookups.cached_name(site.target, name)
+            found = self.names.cached_name(site.target, name)
             if found is not None:
                 ref[site.key] = found
                 continue

@@ -20,6 +20,7 @@ from typing_extensions import override
 from .config_checks import SettingsError, check_config_file
 from .deadletter import FailFast
 from .mapping import StreamMappingError, check_explicit
+from .online.edition import OnlineEdition
 from .reader import QuickBooksReader
 from .sdk_overrides import FatalConfigValidation, StateAfterWrites
 from .sinks import QuickBooksSink
@@ -138,7 +139,7 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
     @property
     def writer(self) -> Writer:
         if self._writer is None:
-            self._writer = Writer(self._settings())
+            self._writer = Writer(self._settings(), OnlineEdition)
         return self._writer
 
     def _settings(self) -> Settings:

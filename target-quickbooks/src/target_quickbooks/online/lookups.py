@@ -1,4 +1,4 @@
-"""Reads the writer needs, batched: many values per query (``WHERE DisplayName IN (...)``).
+"""Reads the Online edition needs, batched: many values per query (``WHERE DisplayName IN (...)``).
 
 One query asks for up to :data:`IN_CHUNK` values and pages through the answer 1000 rows at a
 time; the queries of one lookup run concurrently (the client's limiter keeps them within
@@ -17,8 +17,8 @@ from typing import Any
 from qbo_client import catalog
 from qbo_client.client import QBOClient
 
-from .mapping import HIERARCHICAL
-from .shaping import DELETED_SUFFIX, base_name
+from target_quickbooks.mapping import HIERARCHICAL
+from target_quickbooks.shaping import DELETED_SUFFIX, base_name
 
 IN_CHUNK = 1000
 PAGE = 1000
