@@ -19,6 +19,7 @@ from typing_extensions import override
 
 from .config_checks import SettingsError, check_config_file
 from .deadletter import FailFast
+from .edition import Edition, RunContext
 from .mapping import StreamMappingError, check_explicit
 from .online.edition import OnlineEdition
 from .reader import QuickBooksReader
@@ -139,8 +140,13 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
     @property
     def writer(self) -> Writer:
         if self._writer is None:
-            self._writer = Writer(self._settings(), OnlineEdition)
+            self._writer = Writer(self._settings(), self.open_edition)
         return self._writer
+
+    def open_edition(self, run: RunContext) -> Edition:
+        """The QuickBooks edition the records are written to (:mod:`target_quickbooks.edition`);
+        everything else in the target is the same for every edition."""
+        return OnlineEdition(run)
 
     def _settings(self) -> Settings:
         config = self.config
