@@ -70,6 +70,19 @@ def test_incremental_run_with_nothing_changed_costs_two_requests(
     assert second.tap.client.stats.requests <= 2
 
 
+def test_incremental_run_with_nothing_changed_costs_two_requests_and_one_per_report(
+    qbo_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    # The default reports, monthly: an incremental run reads this month and the last one again.
+    config = tap_config(qbo_sandbox, tmp_path, reports=list(catalog.REPORTS))
+    config.pop("reports")
+    selection = selected_catalog(config, [*catalog.names(), *catalog.REPORTS])
+    first = run_tap(qbo_sandbox, config, catalog_dict=selection)
+    second = run_tap(qbo_sandbox, config, state=first.state, catalog_dict=selection)
+    assert {name for name in catalog.REPORTS if second.records[name]} == set(catalog.REPORTS)
+    assert second.requests <= 2 + len(catalog.REPORTS)
+
+
 def test_singleton_is_emitted_again_only_after_it_changed(
     qbo_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:

@@ -6,9 +6,11 @@ and sections, each section with its own ``Header``, ``Rows`` and ``Summary``. :f
 turns any report of that shape into flat :class:`Line` objects that keep the path of sections they
 sat in; :func:`trial_balance_rows` and :func:`amount_rows` make records of them.
 
-:class:`ReportStream` reads one report per period and accounting method (``summarize_column_by=
-Total``), a few periods at a time, and emits them in period order so the bookmark (``period_end``)
-only ever moves forward. A later run starts again ``report_lookback_periods`` periods before the
+:class:`ReportStream` reads each accounting method's periods in one request, a column per period
+(``summarize_column_by=Month``, ``Quarter`` or ``Year``; :meth:`Report.for_period` gives each
+period's report as QBO would answer it alone), and a period alone (``summarize_column_by=Total``,
+split in halves while too large) when QBO cannot answer them together. It emits the periods in
+order so the bookmark (``period_end``) only ever moves forward. A later run starts again ``report_lookback_periods`` periods before the
 bookmark's period: entries dated in a closed period still arrive after it closed.
 """
 
@@ -18,7 +20,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -29,6 +31,7 @@ from qbo_client.catalog import REPORTS
 from qbo_client.errors import QBOError, ValidationError
 from singer_sdk import Stream
 from singer_sdk import typing as th
+from typing_extensions import override
 
 if TYPE_CHECKING:
     from qbo_client.client import QBOClient
@@ -61,6 +64,8 @@ TRUNCATION_NOTICE = "Unable to display more data"
 
 ACCOUNTING_METHODS = ("Accrual", "Cash")
 PERIOD_UNITS = ("month", "quarter", "year")
+#: The ``summarize_column_by`` that answers a column (a pair, for a trial balance) per period.
+COLUMNS_BY = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 
 #: Reports fetched at the same time; the client's limiter still bounds the requests in flight.
 _WORKERS = 4
@@ -109,6 +114,8 @@ class Line:
     group: str | None = None
     #: The account whose sub-account section holds the row.
     parent_account_id: str | None = None
+    #: The account heading the innermost section that holds the row (a parent's own row: itself).
+    section_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,35 @@ class Report:
                 raise ReportShapeError(f"{self.name}: column {col.title!r} has no dates and the report none")
             found.setdefault((start, end), []).append(i)
         return [(s, e, idx) for (s, e), idx in found.items()]
+
+    def for_period(self, start: date, end: date) -> Report | None:
+        """The report of one period of a report of several, as QBO answers that period alone; None
+        when no column covers exactly that period.
+
+        Only the period's columns, and only the lines with an amount in them (QBO leaves out the
+        accounts with nothing in any column). A parent account's own row sits in its section only
+        when one of its sub-accounts has an amount in the period too; alone, it is a plain row.
+        """
+        idx = next((i for s, e, i in self.periods() if (s, e) == (start, end)), None)
+        if idx is None:
+            return None
+        kept = [line for line in self.lines if any(_cell(line, i).strip() for i in idx)]
+        lines = []
+        for line in kept:
+            own_row = line.account_id is not None and line.account_id == line.section_account_id
+            if own_row and not any(
+                other is not line and other.path[: len(line.path)] == line.path for other in kept
+            ):
+                line = replace(line, path=line.path[:-1])
+            lines.append(replace(line, cells=tuple(_cell(line, i) for i in idx)))
+        return replace(
+            self,
+            start=start,
+            end=end,
+            columns=tuple(replace(self.columns[i], start=start, end=end) for i in idx),
+            lines=tuple(lines),
+            summaries=(),
+        )
 
 
 def _date(value: Any) -> date | None:
@@ -205,6 +241,7 @@ def read_report(raw: Mapping[str, Any]) -> Report:
         section: str | None,
         group: str | None,
         parents: tuple[str, ...],
+        heading: str | None,
     ) -> None:
         nonlocal truncated
         for row in rows:
@@ -227,6 +264,7 @@ def read_report(raw: Mapping[str, Any]) -> Report:
                         section=section,
                         group=str(row.get("group") or group or "") or None,
                         parent_account_id=parent,
+                        section_account_id=heading,
                     )
                 )
                 continue
@@ -241,6 +279,7 @@ def read_report(raw: Mapping[str, Any]) -> Report:
                 section if section is not None else (own_group or title or None),
                 own_group or group,
                 (*parents, head_id) if head_id else parents,
+                head_id,
             )
             totals = _col_data(row.get("Summary"))
             if cut_off(totals):
@@ -250,7 +289,7 @@ def read_report(raw: Mapping[str, Any]) -> Report:
                     Summary(own_group, _text(totals[0]), tuple(_text(c) for c in totals[1:]), inner_path)
                 )
 
-    walk(_rows(raw.get("Rows")), (), None, None, ())
+    walk(_rows(raw.get("Rows")), (), None, None, (), None)
     return Report(
         name=str(header.get("ReportName") or ""),
         basis=str(header["ReportBasis"]) if header.get("ReportBasis") else None,
@@ -634,6 +673,38 @@ class ReportStream(Stream):
         )
         return self._read(first, method) + self._read(second, method)
 
+    def _read_columns(self, periods: list[Period], method: str) -> list[_Fetched] | None:
+        """Every period's report from one request with a column per period; None when QBO cannot
+        answer that whole (too large) or its columns are not the periods (then: one per period)."""
+        unit = str(self.config.get("report_period") or "month")
+        params = {
+            "start_date": periods[0].start.isoformat(),
+            "end_date": periods[-1].end.isoformat(),
+            "accounting_method": method,
+            "summarize_column_by": COLUMNS_BY[unit],
+        }
+        try:
+            report = read_report(self.client.report(self.kind.name, params))
+        except QBOError as exc:
+            if TRUNCATION_NOTICE.lower() not in f"{exc.message} {exc.detail}".lower():
+                raise
+            report = None
+        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        found: list[_Fetched] = []
+        for period in periods:
+            part = None if report is None or report.truncated else report.for_period(period.start, period.end)
+            if part is None:
+                self.logger.info(
+                    "%s %s..%s (%s) cannot be read in one request: reading it period by period",
+                    self.kind.name,
+                    periods[0].start,
+                    periods[-1].end,
+                    method,
+                )
+                return None
+            found.append(_Fetched(period, method, [part], fetched_at))
+        return found
+
     def _fetch(self, job: tuple[Period, str]) -> _Fetched:
         period, method = job
         parts = self._read(period, method)
@@ -668,18 +739,33 @@ class ReportStream(Stream):
                 )
         return rows
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Records of every planned period and accounting method, period by period."""
-        jobs = [(period, method) for period in self.planned_periods() for method in self.accounting_methods()]
+        """Records of every planned period and accounting method, period by period.
+
+        Each accounting method's periods come from one request (a column per period) when there are
+        several; a period QBO cannot answer that way is read alone (and split while too large).
+        """
+        periods = self.planned_periods()
+        methods = self.accounting_methods()
         self.logger.info(
-            "%s: %d report request(s), %s",
+            "%s: %d period(s) in %d accounting method(s), %s",
             self.name,
-            len(jobs),
-            f"{jobs[0][0].start}..{jobs[-1][0].end}" if jobs else "nothing to fetch",
+            len(periods),
+            len(methods),
+            f"{periods[0].start}..{periods[-1].end}" if periods else "nothing to fetch",
         )
-        workers = max(1, min(_WORKERS, self.client.config.max_in_flight, len(jobs)))
-        for fetched in ordered_map(self._fetch, jobs, workers):
-            yield from self._records(fetched)
+        workers = max(1, min(_WORKERS, self.client.config.max_in_flight, len(periods) * len(methods)))
+        together: dict[str, list[_Fetched]] = {}
+        if len(periods) > 1:
+            read = ordered_map(lambda method: self._read_columns(periods, method), methods, workers)
+            together = {method: found for method, found in zip(methods, read, strict=True) if found}
+        jobs = [(period, method) for period in periods for method in methods if method not in together]
+        alone = ordered_map(self._fetch, jobs, workers)
+        for i in range(len(periods)):
+            for method in methods:
+                fetched = together[method][i] if method in together else next(alone)
+                yield from self._records(fetched)
 
 
 # -- what the tap imports ------------------------------------------------------------------------
