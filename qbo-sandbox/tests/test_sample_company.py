@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qbo_client import catalog
+from qbo_client.references import reference_target
 from qbo_sandbox.sample_company import DEFAULT_SIZE, TXN_WEIGHTS, generate
 from shared import fixtures_dir
 
@@ -277,7 +278,7 @@ def test_every_reference_points_to_an_earlier_active_object_of_the_right_type_an
             elif key.endswith("TaxCodeRef"):
                 target = "TaxCode"
             else:
-                target = catalog.reference_target(key, name)
+                target = reference_target(key, name)
             assert target, f"{name}: {key} is not a known reference"
             found = position.get((target, ref["value"]))
             assert found is not None, (name, p.get("Id"), key, ref)
@@ -485,9 +486,7 @@ def test_the_default_company_shows_every_variety(
         for link in holder.get("LinkedTxn", [])
     }
     assert links == RECIPROCAL | {("Deposit", "Payment"), ("Deposit", "SalesReceipt")}
-    referenced = {
-        catalog.reference_target(key, name) for name, p in company for key, _, _ in references(p)
-    } - {None}
+    referenced = {reference_target(key, name) for name, p in company for key, _, _ in references(p)} - {None}
     assert len(referenced) >= 12, referenced
     balances = [cents(p["Balance"]) for p in by_type["Invoice"]]
     assert balances.count(0) > len(balances) / 2  # most invoices paid...

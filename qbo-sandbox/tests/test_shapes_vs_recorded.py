@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from qbo_client import catalog
+from qbo_client.references import reference_target
 from sandbox_harness import Api
 from shared import fixtures_dir
 
@@ -68,7 +69,7 @@ def _point_refs(api: Api, value: Any, holder: str) -> Any:
         return value
     out = {}
     for key, item in value.items():
-        target = catalog.reference_target(key, holder) if key.endswith("Ref") else None
+        target = reference_target(key, holder) if key.endswith("Ref") else None
         if target and isinstance(item, dict) and "value" in item and catalog.get(target).has_id:
             where = "WHERE Type = 'Service'" if target == "Item" else ""
             out[key] = {"value": api.one(target, where)["Id"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from qbo_client import catalog
+from qbo_client import catalog, ordering
 from qbo_client.client import QBOClient
 from target_quickbooks.mapping import StreamMappingError, object_for_name, resolve_stream
 from target_quickbooks.plan import request_id
@@ -64,7 +64,7 @@ def test_natural_key_override_updates_the_object_it_finds(config: dict[str, Any]
 
 
 def test_write_order_puts_parents_before_children() -> None:
-    order = catalog.write_order()
+    order = ordering.write_order()
     assert set(order) == {s.name for s in catalog.OBJECTS if s.create or s.update}
     position = {name: n for n, name in enumerate(order)}
     for parent, child in [

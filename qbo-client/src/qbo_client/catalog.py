@@ -1,6 +1,8 @@
 """The catalog of QuickBooks Online objects: the one place that says what each object supports.
 
 The sandbox, the tap, the target and the docs all read this table; nothing else restates it.
+What each object's references point to is in :mod:`qbo_client.references`, the order in which a
+client writes objects in :mod:`qbo_client.ordering`.
 The operations follow the mission's table in ``qbo-api.md`` (C create, R read, D delete,
 U update, Q query); ``x*`` there (delete of a name list) is :attr:`Delete.INACTIVATE` here.
 """
@@ -61,6 +63,12 @@ class ObjectSpec:
     required: tuple[tuple[str, ...], ...] = ()
     #: The DocNumber must be unique among objects of this type (else 6140).
     unique_doc_number: bool = False
+    #: A create without a DocNumber gets the next number (the sales forms and purchase orders).
+    auto_doc_number: bool = False
+    #: Nests under a parent of its own type (``ParentRef``): the boolean property that says it has one
+    #: (``SubAccount``, ``Job``, ...). Its ``FullyQualifiedName`` is ``Parent:Child``, and its name is
+    #: unique per parent.
+    sub_flag: str = ""
     #: Shares one name space with the other objects that have the same value (6240).
     name_space: str | None = None
     #: The path segment under ``/v3/company/{realm}/`` for create and read.
@@ -100,6 +108,11 @@ class ObjectSpec:
     @property
     def can_void(self) -> bool:
         return self.void is not Void.NONE
+
+    @property
+    def hierarchical(self) -> bool:
+        """Whether objects of this type nest under a parent of the same type (:attr:`sub_flag`)."""
+        return bool(self.sub_flag)
 
     def filterable_fields(self) -> tuple[str, ...]:
         return COMMON_FILTERABLE + self.filterable
@@ -153,6 +166,7 @@ OBJECTS: tuple[ObjectSpec, ...] = (
     _list(
         "Account",
         delete=Delete.INACTIVATE,
+        sub_flag="SubAccount",
         filterable=(*_LIST_FILTERS, "AccountType", "Classification", "AccountSubType", "CurrentBalance"),
         required=(_NAME, ("AccountType", "AccountSubType")),
     ),
@@ -174,7 +188,7 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         required=(("VendorRef",), ("PayType",), ("TotalAmt",)),
     ),
     ObjectSpec("Budget", Kind.OTHER, natural_key=_NAME, filterable=("Name", "Active", "StartDate")),
-    _list("Class", delete=Delete.INACTIVATE),
+    _list("Class", delete=Delete.INACTIVATE, sub_flag="SubClass"),
     ObjectSpec("Company", Kind.SINGLETON, read=True, update=True, cdc=False, filterable=("CompanyName",)),
     _list(
         "CompanyCurrency",
@@ -185,7 +199,11 @@ OBJECTS: tuple[ObjectSpec, ...] = (
     ),
     ObjectSpec("CompanyInfo", Kind.SINGLETON, read=True, update=True, cdc=False, filterable=("CompanyName",)),
     _txn(
-        "CreditMemo", filters=("CustomerRef",), unique_doc_number=True, required=(("CustomerRef",), ("Line",))
+        "CreditMemo",
+        filters=("CustomerRef",),
+        unique_doc_number=True,
+        auto_doc_number=True,
+        required=(("CustomerRef",), ("Line",)),
     ),
     _list(
         "Customer",
@@ -193,8 +211,9 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filterable=(*_PARTY_FILTERS, "FullyQualifiedName", "Job", "ParentRef"),
         required=_PARTY_NAME,
         name_space="party",
+        sub_flag="Job",
     ),
-    _list("Department", delete=Delete.INACTIVATE),
+    _list("Department", delete=Delete.INACTIVATE, sub_flag="SubDepartment"),
     _txn("Deposit", filters=("DepositToAccountRef",), required=(("DepositToAccountRef",), ("Line",))),
     _list(
         "Employee",
@@ -207,6 +226,7 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         "Estimate",
         filters=("CustomerRef", "TxnStatus"),
         unique_doc_number=True,
+        auto_doc_number=True,
         required=(("CustomerRef",), ("Line",)),
     ),
     ObjectSpec(
@@ -224,12 +244,14 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filters=("CustomerRef", "DueDate", "Balance"),
         void=Void.OPERATION_VOID,
         unique_doc_number=True,
+        auto_doc_number=True,
         required=(("CustomerRef",), ("Line",)),
     ),
     _list(
         "Item",
         filterable=(*_LIST_FILTERS, "Type", "Sku", "QtyOnHand"),
         required=(_NAME, ("Type",)),
+        sub_flag="SubItem",
     ),
     _txn("JournalEntry", filters=("Adjustment",), required=(("Line",),)),
     _list("JournalCode", delete=Delete.INACTIVATE, cdc=False, filterable=(*_LIST_FILTERS, "Type")),
@@ -251,12 +273,14 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         "PurchaseOrder",
         filters=("VendorRef", "POStatus"),
         unique_doc_number=True,
+        auto_doc_number=True,
         required=(("VendorRef",), ("Line",)),
     ),
     _txn(
         "RefundReceipt",
         filters=("CustomerRef",),
         unique_doc_number=True,
+        auto_doc_number=True,
         required=(("Line",), ("DepositToAccountRef",)),
     ),
     _txn(
@@ -264,6 +288,7 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filters=("CustomerRef",),
         void=Void.UPDATE_INCLUDE_VOID,
         unique_doc_number=True,
+        auto_doc_number=True,
         required=(("Line",),),
     ),
     ObjectSpec(
@@ -330,38 +355,6 @@ REPORTS: tuple[str, ...] = ("TrialBalance", "ProfitAndLoss", "BalanceSheet")
 _BY_NAME = {spec.name: spec for spec in OBJECTS}
 _BY_LOWER = {spec.name.lower(): spec for spec in OBJECTS}
 
-#: Reference properties and the object each one points to. ``EntityRef`` carries its own type.
-REFERENCE_TARGETS: dict[str, str] = {
-    "CustomerRef": "Customer",
-    "VendorRef": "Vendor",
-    "EmployeeRef": "Employee",
-    "ItemRef": "Item",
-    "ClassRef": "Class",
-    "DepartmentRef": "Department",
-    "SalesTermRef": "Term",
-    "TermRef": "Term",
-    "PaymentMethodRef": "PaymentMethod",
-    "TaxCodeRef": "TaxCode",
-    "TaxRateRef": "TaxRate",
-    "AgencyRef": "TaxAgency",
-    "TaxAgencyRef": "TaxAgency",
-    "ParentRef": "",  # the parent of the same type as the object that holds it
-    "JournalCodeRef": "JournalCode",
-}
-
-
-def reference_target(prop: str, holder: str) -> str | None:
-    """The object a reference property points to, or None when it is not an Id reference.
-
-    ``holder`` is the object that carries the property (``ParentRef`` points to its own type).
-    Every ``...AccountRef`` points to an Account.
-    """
-    if prop in REFERENCE_TARGETS:
-        return REFERENCE_TARGETS[prop] or holder
-    if prop.endswith("AccountRef") or prop == "AccountRef":
-        return "Account"
-    return None
-
 
 def get(name: str) -> ObjectSpec:
     """The spec of an object by its API name, case-insensitively. Raises KeyError."""
@@ -384,175 +377,6 @@ def cdc_objects() -> Iterator[ObjectSpec]:
     return (spec for spec in OBJECTS if spec.cdc)
 
 
-# -- what a writer needs beyond the table -------------------------------------------------------
-
-#: ``LinkedTxn.TxnType`` values that are not object names, and the object each one names.
-TXN_TYPE_OBJECTS: dict[str, str] = {
-    "BillPaymentCheck": "BillPayment",
-    "BillPaymentCreditCard": "BillPayment",
-    "ReceivePayment": "Payment",
-    "Check": "Purchase",
-    "Expense": "Purchase",
-    "CashPurchase": "Purchase",
-    "CreditCardCharge": "Purchase",
-    "CreditCardCredit": "Purchase",
-}
-
-#: What a ``LinkedTxn`` on each object points to as input: the documents it settles or was made
-#: from. Links the other way (an invoice's list of the payments that paid it, a bill's list of its
-#: bill payments) are kept by QuickBooks on the other side and are never written by a client.
-LINKED_INPUTS: dict[str, tuple[str, ...]] = {
-    "Payment": ("Invoice", "CreditMemo", "JournalEntry"),
-    "BillPayment": ("Bill", "VendorCredit", "JournalEntry"),
-    "Deposit": ("Payment", "SalesReceipt", "RefundReceipt", "JournalEntry", "Transfer"),
-    "Invoice": ("Estimate",),
-    "SalesReceipt": ("Estimate",),
-    "Bill": ("PurchaseOrder",),
-    "Purchase": ("PurchaseOrder",),
-}
-
-#: Reference properties :func:`reference_target` does not cover, and the object each points to.
-EXTRA_REFERENCE_TARGETS: dict[str, str] = {
-    "PrefVendorRef": "Vendor",
-    "RootCustomerRef": "Customer",
-    "GroupItemRef": "Item",
-    "InvoiceRef": "Invoice",
-    "TaxGroupCodeRef": "TaxCode",
-}
-
-#: The objects an ``EntityRef`` (with its ``type``) may point to outside Attachable.
-ENTITY_REF_TARGETS: tuple[str, ...] = ("Customer", "Vendor", "Employee")
-
-
-def txn_type_object(txn_type: str) -> str | None:
-    """The object a ``LinkedTxn.TxnType`` names (``BillPaymentCheck`` is a BillPayment), or None."""
-    spec = find(txn_type)
-    if spec is not None and spec.name == txn_type:
-        return spec.name
-    return TXN_TYPE_OBJECTS.get(txn_type)
-
-
-def reference_object(prop: str, holder: str) -> str | None:
-    """Like :func:`reference_target`, plus the references a writer must also translate.
-
-    Every ``...TaxCodeRef`` (``DefaultTaxCodeRef``, ``TxnTaxCodeRef``, ``SalesTaxCodeRef``) points
-    to a TaxCode; ``PrefVendorRef`` to a Vendor, and so on (:data:`EXTRA_REFERENCE_TARGETS`).
-    """
-    found = reference_target(prop, holder)
-    if found is not None:
-        return found
-    if prop in EXTRA_REFERENCE_TARGETS:
-        return EXTRA_REFERENCE_TARGETS[prop]
-    if prop.endswith("TaxCodeRef"):
-        return "TaxCode"
-    return None
-
-
-def schema_references(name: str) -> frozenset[str]:
-    """The objects an object can refer to by Id: its schema's reference properties at any depth,
-    ``EntityRef`` targets and its :data:`LINKED_INPUTS` (itself included when it has a ParentRef)."""
-    from . import schemas  # the schemas module imports this one
-
-    spec = get(name)
-    found: set[str] = set(LINKED_INPUTS.get(spec.name, ()))
-
-    def walk(schema: dict[str, object]) -> None:
-        props = schema.get("properties")
-        if not isinstance(props, dict):
-            return
-        for prop, sub in props.items():
-            if not isinstance(sub, dict):
-                continue
-            inner = sub.get("properties")
-            if isinstance(inner, dict) and "value" in inner and prop.endswith("Ref"):
-                if prop == "EntityRef":
-                    found.update(ENTITY_REF_TARGETS)
-                target = reference_object(prop, spec.name)
-                if target is not None and find(target) is not None:
-                    found.add(target)
-                continue
-            if prop == "AttachableRef" and spec.name != "Attachable":
-                continue  # the attachments of an object, not references it makes
-            walk(sub)
-            items = sub.get("items")
-            if isinstance(items, dict):
-                walk(items)
-
-    walk(schemas.load(spec.name))
-    if spec.name == "Attachable":
-        found.update(s.name for s in OBJECTS if s.name != "Attachable" and (s.create or s.update))
-    return frozenset(found)
-
-
-_KIND_ORDER = {Kind.SINGLETON: 0, Kind.NAME_LIST: 1, Kind.OTHER: 2, Kind.TRANSACTION: 3}
-
-
-def write_order() -> tuple[str, ...]:
-    """Every object a client can write, parents before children, derived from the references.
-
-    An object comes after every object it refers to (accounts before items, items and customers
-    before invoices, invoices before the payments linked to them, payments before deposits).
-    Objects whose references form a cycle (Account -> TaxCode -> TaxRate -> TaxAgency -> Account:
-    optional references such as an account's default tax code) are ordered among themselves by
-    placing first, each time, the one with the fewest references still unplaced (name lists
-    before other objects, then by name): a reference from it to a later object must already exist
-    in the company. References of an object to itself (``ParentRef``) are the writer's to order.
-    """
-    writable = [s for s in OBJECTS if s.create or s.update]
-    names_ = {s.name for s in writable}
-    deps = {s.name: (schema_references(s.name) & names_) - {s.name} for s in writable}
-    rank = {s.name: (_KIND_ORDER[s.kind], s.name) for s in writable}
-    component = _components(deps)
-    members: dict[int, set[str]] = {}
-    for name, comp in component.items():
-        members.setdefault(comp, set()).add(name)
-    needs = {c: {component[d] for n in m for d in deps[n]} - {c} for c, m in members.items()}
-    placed: list[str] = []
-    done: set[int] = set()
-    while len(done) < len(members):
-        ready = [c for c in members if c not in done and not needs[c] - done]
-        comp = min(ready, key=lambda c: min(rank[n] for n in members[c]))
-        left = set(members[comp])
-        while left:
-            free = [n for n in left if not deps[n] & left]
-            if free:
-                name = min(free, key=rank.__getitem__)
-            else:
-                name = min(left, key=lambda n: (len(deps[n] & left), rank[n]))
-            placed.append(name)
-            left.discard(name)
-        done.add(comp)
-    return tuple(placed)
-
-
-def _components(deps: dict[str, frozenset[str]]) -> dict[str, int]:
-    """Strongly connected components of the reference graph (Tarjan), as name -> component number."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    out: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(deps[node]):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            number = len(set(out.values()))
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                out[top] = number
-                if top == node:
-                    break
-
-    for node in sorted(deps):
-        if node not in index:
-            visit(node)
-    return out
+def voidable() -> tuple[str, ...]:
+    """The objects a client can void."""
+    return tuple(spec.name for spec in OBJECTS if spec.can_void)

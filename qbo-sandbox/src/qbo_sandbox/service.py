@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from qbo_client import catalog
+from qbo_client import catalog, references
 from qbo_client.catalog import Delete, Kind, ObjectSpec, Void
 
 from . import clock, faults, ledger, reports
@@ -26,13 +26,10 @@ from .store import DELETED_SUFFIX, Row, Store, base_name
 from .validation import check_payload
 
 HOME_CURRENCY = {"value": "USD", "name": "United States Dollar"}
-#: Sales forms that get the next DocNumber when a create does not give one.
-_AUTO_NUMBERED = ("Invoice", "SalesReceipt", "CreditMemo", "Estimate", "RefundReceipt", "PurchaseOrder")
 #: Fields the server owns: a client cannot set them, and a full update keeps them.
 _SERVER_FIELDS = ("Id", "MetaData", "domain", "SyncToken")
 #: Which linked transaction a payment-like object pays down.
 _PAYS = {"Payment": "Invoice", "BillPayment": "Bill"}
-_FQN_OBJECTS = ("Account", "Customer", "Item", "Class", "Department")
 #: Transactions whose TotalAmt is input, not computed from the lines.
 _TOTAL_GIVEN = ("JournalEntry", "Payment", "BillPayment")
 
@@ -549,7 +546,9 @@ class Service:
             return
         for key, value in payload.items():
             if isinstance(value, dict) and key.endswith("Ref") and "value" in value:
-                target = value.get("type") if key == "EntityRef" else catalog.reference_target(key, spec.name)
+                target = (
+                    value.get("type") if key == "EntityRef" else references.reference_target(key, spec.name)
+                )
                 target_spec = catalog.find(str(target)) if target else None
                 if target_spec is None or not target_spec.has_id:
                     continue
@@ -585,7 +584,7 @@ class Service:
         if spec.name_space == "party" and not payload.get("DisplayName"):
             parts = [payload.get(p) for p in ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")]
             payload["DisplayName"] = " ".join(p for p in parts if isinstance(p, str) and p)
-        if spec.name in _FQN_OBJECTS:
+        if spec.hierarchical:
             leaf = payload.get("Name") if spec.name != "Customer" else payload.get("DisplayName")
             parent_id = (payload.get("ParentRef") or {}).get("value")
             if isinstance(leaf, str):
@@ -593,17 +592,7 @@ class Service:
                     parent = ctx.get(spec.name, str(parent_id)) or {}
                     parent_name = base_name(str(parent.get("FullyQualifiedName", "")))
                     payload["FullyQualifiedName"] = f"{parent_name}:{leaf}"
-                    payload[
-                        "SubAccount"
-                        if spec.name == "Account"
-                        else "Job"
-                        if spec.name == "Customer"
-                        else "SubItem"
-                        if spec.name == "Item"
-                        else "SubClass"
-                        if spec.name == "Class"
-                        else "SubDepartment"
-                    ] = True
+                    payload[spec.sub_flag] = True
                 else:
                     payload["FullyQualifiedName"] = leaf
         if spec.name == "Account":
@@ -645,7 +634,7 @@ class Service:
         payload.setdefault("TxnDate", clock.today(self.tz).isoformat())
         if spec.name != "TimeActivity" and spec.name != "Transfer" and spec.name != "JournalEntry":
             payload.setdefault("CurrencyRef", dict(HOME_CURRENCY))
-        if creating and spec.name in _AUTO_NUMBERED and not payload.get("DocNumber"):
+        if creating and spec.auto_doc_number and not payload.get("DocNumber"):
             payload["DocNumber"] = str(self.store.max_doc_number(realm, spec.name) + 1)
         lines = payload.get("Line")
         if isinstance(lines, list):

@@ -15,9 +15,6 @@ from typing import Any
 from qbo_client import catalog, schemas
 from qbo_client.catalog import ObjectSpec
 
-#: Objects that carry a ``ParentRef`` to their own type (a natural key is unique per parent).
-HIERARCHICAL = frozenset({"Account", "Customer", "Item", "Class", "Department"})
-
 
 class StreamMappingError(Exception):
     """A stream (or a setting) that names no QuickBooks object; says how to fix it."""

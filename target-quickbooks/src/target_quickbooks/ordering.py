@@ -1,6 +1,6 @@
 """The order records are written in, whatever order the streams arrived in.
 
-Objects go in :func:`qbo_client.catalog.write_order` (accounts before items before customers before
+Objects go in :func:`qbo_client.ordering.write_order` (accounts before items before customers before
 transactions before the payments linked to them). Within an object, a record whose parent (its
 ``ParentRef``, by Id or by name) is still in the spool, or that means the same object as an earlier
 record, goes in a later wave: parents before sub-accounts, and two records for one object one
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from qbo_client import catalog
 from qbo_client.catalog import ObjectSpec
+from qbo_client.ordering import write_order
 
 from .edition import NameIndex
 from .ledger import Ledger
@@ -23,7 +24,7 @@ from .spool import Spool, identity_key
 
 #: Records of one object taken from the spool at a time (bounds memory on large runs).
 CHUNK = 5000
-ORDER = catalog.write_order()
+ORDER = write_order()
 
 #: Writes records of one object that are ready: the ones to try again, and how many finished.
 Process = Callable[[ObjectSpec, list[PendingRecord]], tuple[list[PendingRecord], int]]

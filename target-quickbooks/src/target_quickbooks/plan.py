@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from qbo_client import catalog
 from qbo_client.catalog import ObjectSpec
 
 from .records import Operation, PendingRecord, RecordError
@@ -209,7 +210,7 @@ def _void(
         return _reject(
             record,
             payload,
-            f"{spec.name} cannot be voided (only Invoice, Payment, SalesReceipt and BillPayment can): "
+            f"{spec.name} cannot be voided (only {', '.join(catalog.voidable())} can): "
             "send it as a delete instead",
             "500",
         )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from qbo_client import catalog
+from qbo_client import catalog, references
 
 from .edition import NameIndex
 from .idmap import IdMap
@@ -47,7 +47,7 @@ def sites(obj: str, payload: Any) -> Iterator[Site]:
         if prop == "LinkedTxn" and isinstance(value, list):
             for link in value:
                 if isinstance(link, dict):
-                    target = catalog.txn_type_object(str(link.get("TxnType", "")))
+                    target = references.txn_type_object(str(link.get("TxnType", "")))
                     if target is not None:
                         yield Site(link, "TxnId", "LinkedTxn", target)
             continue
@@ -56,7 +56,7 @@ def sites(obj: str, payload: Any) -> Iterator[Site]:
                 named = catalog.find(str(value.get("type", "")))
                 target = named.name if named is not None else None
             else:
-                target = catalog.reference_object(prop, obj)
+                target = references.reference_object(prop, obj)
             spec = catalog.find(target) if target else None
             if spec is not None and spec.has_id:
                 yield Site(value, "value", prop, spec.name)

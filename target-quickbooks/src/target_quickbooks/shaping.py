@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from qbo_client import catalog, schemas
+from qbo_client import references, schemas
 from qbo_client.catalog import ObjectSpec
 
 from .records import Operation, RecordError
@@ -127,14 +127,14 @@ def jsonable(value: Any) -> Any:
 
 
 def _drop_backlinks(holder: str, payload: dict[str, Any]) -> None:
-    """Keep only the LinkedTxn entries a client writes (see ``catalog.LINKED_INPUTS``)."""
-    inputs = set(catalog.LINKED_INPUTS.get(holder, ()))
+    """Keep only the LinkedTxn entries a client writes (see ``references.LINKED_INPUTS``)."""
+    inputs = set(references.LINKED_INPUTS.get(holder, ()))
 
     def keep(links: Any) -> list[Any]:
         return [
             link
             for link in (links if isinstance(links, list) else [])
-            if isinstance(link, dict) and catalog.txn_type_object(str(link.get("TxnType", ""))) in inputs
+            if isinstance(link, dict) and references.txn_type_object(str(link.get("TxnType", ""))) in inputs
         ]
 
     if "LinkedTxn" in payload:

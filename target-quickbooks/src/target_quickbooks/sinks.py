@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing as t
 from typing import Any
 
+from qbo_client import catalog
 from singer_sdk.sinks import BatchSink
 from typing_extensions import override
 
@@ -126,7 +127,7 @@ def _check_allowed(mapped: StreamTarget, operation: Operation) -> None:
         )
     if operation is Operation.VOID and not spec.can_void:
         raise RecordError(
-            f"{spec.name} cannot be voided (only Invoice, Payment, SalesReceipt and BillPayment can): "
+            f"{spec.name} cannot be voided (only {', '.join(catalog.voidable())} can): "
             "send it as a delete instead",
             code="500",
         )

@@ -17,7 +17,6 @@ from typing import Any
 from qbo_client import catalog
 from qbo_client.client import QBOClient
 
-from target_quickbooks.mapping import HIERARCHICAL
 from target_quickbooks.shaping import DELETED_SUFFIX, base_name
 
 IN_CHUNK = 1000
@@ -32,9 +31,9 @@ def quote(value: str) -> str:
 def name_field(obj: str) -> str | None:
     """The property a reference's ``name`` is matched against (a reference names an object by
     its fully qualified name where it has one: ``Job Expenses:Job Materials``)."""
-    if obj in HIERARCHICAL:
-        return "FullyQualifiedName"
     spec = catalog.find(obj)
+    if spec is not None and spec.hierarchical:
+        return "FullyQualifiedName"
     if spec is None or not spec.natural_key:
         return None
     return spec.natural_key[0]

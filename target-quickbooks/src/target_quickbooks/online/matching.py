@@ -19,7 +19,6 @@ from qbo_client.errors import ValidationError
 from target_quickbooks import plan
 from target_quickbooks.edition import Found
 from target_quickbooks.ledger import Ledger
-from target_quickbooks.mapping import HIERARCHICAL
 from target_quickbooks.records import Operation, PendingRecord, get_path
 from target_quickbooks.shaping import base_name
 
@@ -184,7 +183,7 @@ def _key_matches(
                 return False
         elif not plan.same(mine, theirs):
             return False
-    if spec.name in HIERARCHICAL:
+    if spec.hierarchical:
         parent = str((payload.get("ParentRef") or {}).get("value") or "")
         their_parent = str((row.get("ParentRef") or {}).get("value") or "")
         if parent != their_parent:
