@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from qbo_sandbox.testing import RunningSandbox
 from tap_harness import Api, run_tap, sandbox_rows, selected_catalog, tap_config
-from tap_quickbooks.deletes import DELETED_AT, STATE_KEY, decode_ids
-from tap_quickbooks.queries import add_seconds
+from tap_quickbooks.online.deletes import DELETED_AT, STATE_KEY, decode_ids
+from tap_quickbooks.times import add_seconds
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from qbo_client.client import QBOClient
 from qbo_sandbox.config import RealismConfig, SandboxConfig
 from qbo_sandbox.testing import RunningSandbox
 from tap_harness import Api, Run, run_tap, sandbox_rows, selected_catalog, tap_config
-from tap_quickbooks.paging import PageScheduler, Window
-from tap_quickbooks.queries import ObjectQuery, format_utc, next_second, to_utc_text
+from tap_quickbooks.online.paging import PageScheduler, Window
+from tap_quickbooks.online.queries import ObjectQuery
+from tap_quickbooks.times import format_utc, next_second, to_utc_text
 
 
 @pytest.fixture

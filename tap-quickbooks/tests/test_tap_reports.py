@@ -19,7 +19,7 @@ from qbo_sandbox.faults import QBOFault
 from qbo_sandbox.ledger import account_type
 from qbo_sandbox.testing import RunningSandbox
 from shared import fixtures_dir
-from tap_quickbooks.reports import (
+from tap_quickbooks.online.reports import (
     REPORT_SETTINGS,
     TRUNCATION_NOTICE,
     Period,
@@ -580,8 +580,8 @@ def test_month_columns_of_a_trial_balance_give_the_rows_of_each_months_report(
 
 def test_the_reports_setting_chooses_the_streams(tap_config: dict[str, Any]) -> None:
     tap = TapQuickBooks(config={**tap_config, "reports": ["TrialBalance"]})
-    assert [s.name for s in report_streams(tap, tap.run)] == ["TrialBalance"]
+    assert [s.name for s in report_streams(tap, lambda: tap.client)] == ["TrialBalance"]
     assert "ProfitAndLoss" not in tap.streams
     everything = TapQuickBooks(config=tap_config)
-    assert {s.name for s in report_streams(everything, everything.run)} == set(REPORTS)
+    assert {s.name for s in report_streams(everything, lambda: everything.client)} == set(REPORTS)
     assert set(REPORTS) <= set(everything.streams)

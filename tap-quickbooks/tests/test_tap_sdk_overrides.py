@@ -15,9 +15,9 @@ import singer_sdk
 from singer_sdk import Stream
 from singer_sdk.helpers import _catalog, _util
 from tap_quickbooks import sdk_overrides
-from tap_quickbooks.reports import ReportStream
+from tap_quickbooks.online.reports import ReportStream
 from tap_quickbooks.sdk_overrides import OVERRIDES
-from tap_quickbooks.streams import ExchangeRateStream, SingletonStream
+from tap_quickbooks.streams import ObjectStream
 from tap_quickbooks.tap import TapQuickBooks
 
 SDK = f"singer-sdk {version('singer-sdk')}"
@@ -28,8 +28,7 @@ def test_every_override_of_an_sdk_internal_is_listed_and_lives_in_one_module() -
     listed = {(ours, name) for ours, _base, name in OVERRIDDEN}
     for cls in {
         *TapQuickBooks.__mro__,
-        *SingletonStream.__mro__,
-        *ExchangeRateStream.__mro__,
+        *ObjectStream.__mro__,
         *ReportStream.__mro__,
     }:
         if cls.__module__.startswith("singer_sdk") or cls is object:

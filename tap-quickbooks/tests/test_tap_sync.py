@@ -9,8 +9,8 @@ from qbo_client import catalog
 from qbo_client.catalog import Kind
 from qbo_sandbox.testing import RunningSandbox
 from tap_harness import Api, run_tap, sandbox_rows, selected_catalog, tap_config
-from tap_quickbooks.queries import to_utc_text
 from tap_quickbooks.tap import TapQuickBooks
+from tap_quickbooks.times import to_utc_text
 
 
 def test_every_catalog_object_yields_all_its_records_once(

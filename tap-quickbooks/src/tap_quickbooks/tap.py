@@ -1,7 +1,10 @@
 """The tap: its settings, its streams, and the run context it hands them.
 
-The streams of a run share a :class:`~tap_quickbooks.run.RunContext`: the run's upper bound (the
-moment it started), its client, page scheduler and change feed.
+The tap is the Singer side; what it reads comes from its edition (:mod:`tap_quickbooks.edition`;
+QuickBooks Online: :mod:`tap_quickbooks.online`). The streams of a run share a
+:class:`~tap_quickbooks.run.RunContext`: the run's upper bound (the moment it started), the order
+the streams sync in, and the edition's run (for QuickBooks Online: its client, page scheduler and
+change feed).
 
 Tokens: QuickBooks rotates refresh tokens. The tap never writes one back into its config (under
 Meltano that file is a temporary copy); the client keeps the current tokens in its token store,
@@ -12,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
-from qbo_client import authorize, catalog, redact
+from qbo_client import authorize, redact
 from qbo_client import settings as client_settings
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
@@ -25,8 +28,9 @@ from typing_extensions import override
 
 from .config_checks import SettingsError, check_config_file
 from .messages import SingerWriter
-from .queries import MAX_PAGE
-from .reports import REPORT_SETTINGS, report_streams
+from .online.edition import OnlineEdition, OnlineRun
+from .online.queries import MAX_PAGE
+from .online.reports import REPORT_SETTINGS
 from .run import RunContext
 from .sdk_overrides import FatalConfigValidation
 from .streams import object_streams
@@ -34,6 +38,8 @@ from .streams import object_streams
 if TYPE_CHECKING:
     from qbo_client.client import QBOClient
     from singer_sdk import Stream
+
+    from .edition import Edition
 
 
 class _HandledFaults(logging.Filter):
@@ -61,6 +67,8 @@ class TapQuickBooks(FatalConfigValidation):
 
     name = "tap-quickbooks"
     message_writer_class = SingerWriter
+    #: Where the records come from: the objects, the reports, how a run reads them.
+    edition: ClassVar[Edition] = OnlineEdition()
 
     config_jsonschema = th.PropertiesList(
         *client_settings.sdk_properties(),
@@ -139,7 +147,7 @@ class TapQuickBooks(FatalConfigValidation):
         """The SDK's command, with a help that tells of the ``auth`` command beside it."""
         command = super().get_singer_command()
         command.help = (
-            "Execute the Singer tap: read a QuickBooks Online company. "
+            f"Execute the Singer tap: read a {cls.edition.product} company. "
             f"`{cls.name} auth --config FILE` connects a company first (OAuth consent in a browser; the "
             f"tokens go to the token store): see `{cls.name} auth --help`."
         )
@@ -147,9 +155,12 @@ class TapQuickBooks(FatalConfigValidation):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        """A stream for every object of the catalog, then the report streams, all sharing the run."""
+        """A stream for every object of the edition, then its report streams, all sharing the run."""
         run = self.run
-        streams = [*object_streams(self, run, catalog.OBJECTS), *report_streams(self, run)]
+        streams = [
+            *object_streams(self, run, self.edition.objects(self.config)),
+            *self.edition.report_streams(self, run),
+        ]
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)
         return streams
@@ -176,13 +187,16 @@ class TapQuickBooks(FatalConfigValidation):
     def run(self) -> RunContext:
         """What the streams of this run share (made with the streams, handed to each)."""
         if self._run is None:
-            self._run = RunContext(self.config, self.initialized_at, lambda: self.streams)
+            self._run = RunContext(self.edition, self.config, self.initialized_at, lambda: self.streams)
         return self._run
 
     @property
     def client(self) -> QBOClient:
-        """The run's client (created on first use: discovery needs no network)."""
-        return self.run.client
+        """The run's QuickBooks Online client (created on first use: discovery needs no network)."""
+        source = self.run.source
+        if not isinstance(source, OnlineRun):
+            raise TypeError(f"{self.edition.product} has no QuickBooks Online client")
+        return source.client
 
     @property
     def run_upper_bound(self) -> str:

@@ -10,8 +10,9 @@ sat in; :func:`trial_balance_rows` and :func:`amount_rows` make records of them.
 (``summarize_column_by=Month``, ``Quarter`` or ``Year``; :meth:`Report.for_period` gives each
 period's report as QBO would answer it alone), and a period alone (``summarize_column_by=Total``,
 split in halves while too large) when QBO cannot answer them together. It emits the periods in
-order so the bookmark (``period_end``) only ever moves forward. A later run starts again ``report_lookback_periods`` periods before the
-bookmark's period: entries dated in a closed period still arrive after it closed.
+order so the bookmark (``period_end``) only ever moves forward. A later run starts again
+``report_lookback_periods`` periods before the bookmark's period: entries dated in a closed period
+still arrive after it closed.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from qbo_client.client import QBOClient
     from singer_sdk.helpers.types import Context, Record
     from singer_sdk.tap_base import Tap
-
-    from .run import RunContext
 
 __all__ = [
     "REPORT_SETTINGS",
@@ -589,15 +588,15 @@ class ReportStream(Stream):
     #: check would call unsorted; within a run the periods still only move forward.
     check_sorted = False
 
-    def __init__(self, tap: Tap, run: RunContext, kind: _Kind) -> None:
+    def __init__(self, tap: Tap, client: Callable[[], QBOClient], kind: _Kind) -> None:
         self.kind = kind
-        self.run = run
+        self._client = client
         super().__init__(tap, schema=kind.schema(), name=kind.name)
 
     @property
     def client(self) -> QBOClient:
         """The run's client."""
-        return self.run.client
+        return self._client()
 
     # -- what to fetch --------------------------------------------------------------------------
 
@@ -803,11 +802,11 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
 ]
 
 
-def report_streams(tap: Tap, run: RunContext) -> list[Stream]:
-    """The report streams the tap's ``reports`` setting asks for, each handed the run's context."""
+def report_streams(tap: Tap, client: Callable[[], QBOClient]) -> list[Stream]:
+    """The report streams the tap's ``reports`` setting asks for, reading with the run's ``client``."""
     names = tap.config.get("reports")
     wanted = list(REPORTS) if names is None else [str(n) for n in names]
     unknown = [n for n in wanted if n not in _KINDS]
     if unknown:
         raise ValueError(f"reports: {', '.join(unknown)} not among {', '.join(REPORTS)}")
-    return [ReportStream(tap, run, _KINDS[name]) for name in dict.fromkeys(wanted)]
+    return [ReportStream(tap, client, _KINDS[name]) for name in dict.fromkeys(wanted)]

@@ -9,7 +9,7 @@ A run that finds nothing changed costs two requests whatever the number of strea
   singletons, streams with no bookmark or an older one): the first page of each, which for most
   streams is all there is.
 
-Only what these answers cannot hold is paged afterwards, by :mod:`tap_quickbooks.paging`: a batch
+Only what these answers cannot hold is paged afterwards, by :mod:`tap_quickbooks.online.paging`: a batch
 page that came back full, or a CDC answer that reached CDC's cap (1000 objects per type, no
 paging), for which the stream falls back to keyset queries from its bookmark. The feed is computed
 once per run, on the first object stream's first use, and each stream takes its share.
@@ -28,14 +28,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qbo_client.catalog import ObjectSpec
 from qbo_client.errors import ValidationError, fault_error
 
+from tap_quickbooks.times import parse_utc, to_utc_text
+
 from .deletes import deleted_record
 from .paging import PageScheduler, Row, StreamJob, Window
-from .queries import ObjectQuery, parse_utc, rows_of, to_utc_text
+from .queries import ObjectQuery, rows_of
 
 if TYPE_CHECKING:
     from qbo_client.client import QBOClient
 
-log = logging.getLogger("tap_quickbooks.changes")
+log = logging.getLogger("tap_quickbooks.online.changes")
 
 #: How far back CDC answers (QBO: 30 days), less a margin for clocks and a long run.
 CDC_REACH = timedelta(days=30) - timedelta(hours=1)

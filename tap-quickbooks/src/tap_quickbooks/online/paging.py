@@ -39,7 +39,7 @@ about one second per 1000-row page, so a sequential reader spends its life waiti
 the next streams' windows within a memory budget, and when it runs out of windows, splits the
 window with the most rows left. Records therefore arrive out of order; the streams say
 ``is_sorted = False``, and a stream's bookmark moves only once it has completed
-(:mod:`tap_quickbooks.bookmarks`).
+(:class:`tap_quickbooks.sdk_overrides.BookmarkOnCompletion`).
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .queries import ObjectQuery, add_seconds, next_second, rows_of, seconds_between
+from tap_quickbooks.times import add_seconds, next_second, seconds_between
+
+from .queries import ObjectQuery, rows_of
 
 if TYPE_CHECKING:
     from qbo_client.client import QBOClient
 
-log = logging.getLogger("tap_quickbooks.paging")
+log = logging.getLogger("tap_quickbooks.online.paging")
 
 Row = dict[str, Any]
 #: Adds what the tap derives to a row as it arrives (``LastUpdatedTime``, a synthetic ``Id``).
