@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from qbd_client import qbxml
 from qbd_client.errors import EditSequenceStale, StatusError
 from qbd_sandbox.company import Company
 
@@ -549,3 +550,61 @@ def test_a_paid_invoice_cannot_shrink_below_its_payments(make_qbd_company: Any) 
         },
     )
     assert (grown["BalanceRemaining"], grown["AppliedAmount"]) == (Decimal("250.00"), Decimal("-200.00"))
+
+
+def test_bulk_writes_store_what_the_checked_api_stores(make_qbd_company: Any) -> None:
+    fields = {
+        "CustomerRef": {"FullName": "Acme"},
+        "TxnDate": "2024-01-15",
+        "RefNumber": "B-1",
+        "Memo": "Zoë of Łódź",  # Ł and ź are outside ISO-8859-1: kept as "?"
+        "InvoiceLineAdd": [
+            {"ItemRef": {"FullName": "Consulting"}, "Quantity": Decimal("2.5")},
+            {"ItemRef": {"FullName": "Consulting"}, "Quantity": 1, "Rate": "99.5"},
+        ],
+    }
+    checked, bulk = make_qbd_company(name="checked"), make_qbd_company(name="bulk")
+    customer = books(checked)["customer"]["ListID"]
+    added = checked.add("Invoice", fields, at=WINTER)
+    checked.modify(
+        "Customer",
+        {
+            "ListID": customer,
+            "EditSequence": checked.get("Customer", customer)["EditSequence"],
+            "IsActive": False,
+        },  # type: ignore[index]
+        at=SUMMER,
+    )
+    assert books(bulk)["customer"]["ListID"] == customer
+    with bulk.bulk() as writes:
+        txn_id = writes.add("Invoice", fields, at=WINTER)
+        sequence = writes.modify(
+            "Customer",
+            {
+                "ListID": customer,
+                "EditSequence": writes.edit_sequence("Customer", customer),
+                "IsActive": False,
+            },
+            at=SUMMER,
+        )
+        assert sequence == writes.edit_sequence("Customer", customer)
+    assert txn_id == added["TxnID"]
+    assert bulk.get("Invoice", txn_id) == checked.get("Invoice", txn_id)
+    assert bulk.get("Invoice", txn_id)["Memo"] == "Zoë of ?ód?"  # type: ignore[index]
+    assert bulk.get("Customer", customer)["IsActive"] is False  # type: ignore[index]
+    assert bulk.digest() == checked.digest()
+
+
+def test_a_failing_bulk_write_rolls_back_alone_and_unknown_fields_are_refused(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    books(company)
+    with company.bulk() as writes:
+        with pytest.raises(StatusError) as failed:
+            writes.add("Invoice", {"CustomerRef": {"FullName": "Nobody"}, "InvoiceLineAdd": []}, at=WINTER)
+        assert failed.value.code == 3140
+        with pytest.raises(qbxml.QbxmlError, match="Colour"):
+            writes.add("Customer", {"Name": "Painted", "Colour": "red"}, at=WINTER)
+        kept = writes.add("Customer", {"Name": "After"}, at=WINTER)
+    assert company.count("Invoice") == 0
+    assert company.get("Customer", kept)["Name"] == "After"  # type: ignore[index]
+    assert company.count("Customer") == 2  # Acme and After

@@ -140,6 +140,20 @@ def test_the_same_seed_gives_the_same_company_and_another_seed_another(
     assert digests[2] != digests[0]
 
 
+def test_the_trusted_bulk_path_makes_the_same_company_as_the_checked_api(
+    tmp_path: Path, qbd_sample_now: datetime
+) -> None:
+    digests, counts = [], []
+    for trusted in (True, False):
+        path = tmp_path / f"trusted-{trusted}.qbw"
+        with Company(path, CompanyConfig(clock=lambda: qbd_sample_now)) as small:
+            counts.append(sample.seed_company(small, seed=3, size=300, now=qbd_sample_now, trusted=trusted))
+            digests.append(small.digest())
+    assert counts[0] == counts[1]
+    assert counts[0]["Invoice"] > 0
+    assert digests[0] == digests[1]
+
+
 def test_hierarchies_have_full_names_parents_and_sublevels(company: Company) -> None:
     for object_name in ("Account", "Class", "Customer", "ItemService", "ItemInventory", "ItemNonInventory"):
         by_id = {r["ListID"]: r for r in records(company, object_name)}

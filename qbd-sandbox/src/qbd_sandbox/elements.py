@@ -152,6 +152,41 @@ def typed_fields(data: Mapping[str, Any], nodes: Sequence[Node]) -> dict[str, An
     return out
 
 
+def text_fields(data: Mapping[str, Any], nodes: Sequence[Node], where: str) -> TextMap:
+    """Python fields as the text mapping ``text_mapping(from_dict(where, data, nodes))`` gives, without XML.
+
+    For trusted callers (the sample generator) that skip building and validating a request:
+    the same texts (``format_value``, ISO-8859-1), the same schema order and lists; a key the spec
+    does not know still raises :class:`qbd_client.qbxml.QbxmlError`.
+    """
+    index = flat(nodes)
+    places = position(nodes)
+    unknown = [key for key in data if key not in places]
+    if unknown:
+        raise qbxml.QbxmlError(f"{where} has no element {unknown[0]}")
+    out: TextMap = {}
+    for name in sorted(data, key=places.__getitem__):
+        value = data[name]
+        if value is None:
+            continue
+        node = index[name]
+        items = value if type(value) is list else [value]
+        if not items:
+            continue
+        if node["type"] == "aggregate":
+            texts: list[Any] = [text_fields(item, children(node), f"{where}.{name}") for item in items]
+        else:
+            kind = node["type"]
+            texts = [latin1(qbxml.format_value(item, kind)) for item in items]
+        if repeated(node):
+            out[name] = texts
+        elif len(texts) == 1:
+            out[name] = texts[0]
+        else:
+            raise qbxml.QbxmlError(f"{where}.{name} takes one value, got {len(texts)}")
+    return out
+
+
 def text_from_python(data: Mapping[str, Any], nodes: Sequence[Node], where: str) -> TextMap:
     """Python fields (as ``to_dict`` shapes them) as a text mapping; raises QbxmlError for unknown keys."""
     return text_mapping(qbxml.from_dict(where, data, nodes), nodes)

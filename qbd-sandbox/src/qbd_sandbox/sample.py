@@ -29,7 +29,7 @@ from .sample_purchases import Purchases
 from .sample_sales import Sales
 
 if TYPE_CHECKING:
-    from .company import Company
+    from .company import Bulk, Company
 
 #: Transactions in the default company's year.
 DEFAULT_SIZE = 1000
@@ -86,34 +86,50 @@ def resolve(value: Any, ids: dict[int, str]) -> Any:
 
 
 class _Applier:
-    """Applies operations to a company, keeping the id of every record it made."""
+    """Applies operations to a company, keeping the id of every record it made.
 
-    def __init__(self, company: Company) -> None:
+    With ``bulk`` (the company's trusted writes) no qbXML request is built and no Ret returned;
+    without it every operation goes through the checked Python API. Both make the same company.
+    """
+
+    def __init__(self, company: Company, bulk: Bulk | None = None) -> None:
         self.company = company
+        self.bulk = bulk
         self.ids: dict[int, str] = {}
         self.counts: Counter[str] = Counter()
 
     def apply(self, op: Op) -> None:
         id_field = _id_field(op.object)
-        company = self.company
+        company, bulk = self.company, self.bulk
         if op.action == "add":
-            ret = company.add(op.object, resolve(op.fields, self.ids), at=op.at)
+            fields = resolve(op.fields, self.ids)
+            if bulk is not None:
+                new_id = bulk.add(op.object, fields, at=op.at)
+            else:
+                new_id = str(company.add(op.object, fields, at=op.at)[id_field])
             if op.key is not None:
-                self.ids[op.key] = str(ret[id_field])
+                self.ids[op.key] = new_id
             self.counts[op.object] += 1
             return
         assert op.key is not None
         id_ = self.ids[op.key]
         if op.action == "modify":
             # Read the current EditSequence, as a client must: paying an invoice changes it.
-            current = company.get(op.object, id_)
-            assert current is not None
-            fields = {id_field: id_, "EditSequence": current["EditSequence"], **resolve(op.fields, self.ids)}
-            company.modify(op.object, fields, at=op.at)
+            if bulk is not None:
+                edit_sequence = bulk.edit_sequence(op.object, id_)
+            else:
+                current = company.get(op.object, id_)
+                assert current is not None
+                edit_sequence = current["EditSequence"]
+            fields = {id_field: id_, "EditSequence": edit_sequence, **resolve(op.fields, self.ids)}
+            if bulk is not None:
+                bulk.modify(op.object, fields, at=op.at)
+            else:
+                company.modify(op.object, fields, at=op.at)
         elif op.action == "void":
-            company.void(op.object, id_, at=op.at)
+            (bulk or company).void(op.object, id_, at=op.at)
         else:
-            company.delete(op.object, id_, at=op.at)
+            (bulk or company).delete(op.object, id_, at=op.at)
             self.counts[op.object] -= 1
             del self.ids[op.key]
 
@@ -146,18 +162,32 @@ def _batches(ops: Iterator[Op], size: int) -> Iterator[list[Op]]:
 
 
 def seed_company(
-    company: Company, *, seed: int = 1, size: int | None = None, now: datetime | None = None
+    company: Company,
+    *,
+    seed: int = 1,
+    size: int | None = None,
+    now: datetime | None = None,
+    trusted: bool = True,
 ) -> dict[str, int]:
     """Fill an empty company with the sample company; return how many records of each object it holds.
 
     ``size``: about that many transactions in the year (default 1000); the lists grow with the
     square root of it. ``now``: the end of the history (default: the company's clock, else now).
+    ``trusted``: write through :meth:`Company.bulk` (no qbXML built per write: several times
+    faster); False goes through the checked ``add``/``modify``. The company is the same.
     """
     applier = _Applier(company)
     ops = plan(seed=seed, size=size, now=now or company.now(), tz=company.config.tz)
-    for chunk in _batches(ops, BATCH):
-        # One SQLite transaction per batch: committing each write alone costs more than the write.
-        with company.transaction():
-            applier.apply_all(chunk)
+    # One SQLite transaction per batch: committing each write alone costs more than the write.
+    if trusted:
+        with company.bulk() as bulk:
+            applier.bulk = bulk
+            for chunk in _batches(ops, BATCH):
+                applier.apply_all(chunk)
+                bulk.commit()
+    else:
+        for chunk in _batches(ops, BATCH):
+            with company.transaction():
+                applier.apply_all(chunk)
     names = [spec.name for spec in catalog.objects() if not spec.is_report]
     return {name: applier.counts[name] for name in [*names, *sorted(set(applier.counts) - set(names))]}

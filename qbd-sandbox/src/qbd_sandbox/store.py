@@ -162,6 +162,9 @@ STATE_TABLES: dict[str, str] = {
     "message_sets": "message_set_id",
 }
 
+#: The page cache while a file is filled (negative: KiB): 128 MiB.
+FILLING_CACHE_KIB = -131072
+
 RECORD_COLUMNS = (
     "seq, object, id, name, name_key, sort_key, parent_id, entity_id, is_active, time_created, "
     "time_modified, txn_date, edit_sequence, txn_number, data"
@@ -273,6 +276,35 @@ class Store:
             self._depth -= 1
             self._conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
 
+    def commit_so_far(self) -> None:
+        """Commit the outermost transaction and go on in a new one; inside a savepoint, nothing."""
+        with self._lock:
+            if self._depth == 1:
+                self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def filling(self) -> Iterator[None]:
+        """Settings for filling a file with many writes: commits do not wait for the disk, and
+        more pages stay in memory (the file's indexes grow with every record).
+
+        A process that dies loses nothing committed; a machine that loses power may lose the last
+        commits, or the file (a generator makes it again). Inside a transaction nothing changes:
+        the safety level cannot change there.
+        """
+        with self._lock:
+            if self._conn.in_transaction:
+                yield
+                return
+            cache = self._conn.execute("PRAGMA cache_size").fetchone()[0]
+            self._conn.execute("PRAGMA synchronous=OFF")
+            self._conn.execute(f"PRAGMA cache_size={FILLING_CACHE_KIB}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA cache_size={int(cache)}")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+
     @property
     def lock(self) -> threading.RLock:
         return self._lock
@@ -379,6 +411,37 @@ class Store:
                 if str(r[3]).casefold() == name.casefold()
             ]
         return [Row.from_sql(r) for r in rows]
+
+    def ref_by_id(self, objects: Sequence[str], id_: str) -> tuple[str, str | None] | None:
+        """The (id, name) of :meth:`by_id`'s record, without reading the record itself."""
+        marks = ",".join("?" * len(objects))
+        r = self._conn.execute(
+            f"SELECT id, name FROM records WHERE id = ? AND object IN ({marks}) ORDER BY seq LIMIT 1",
+            (id_, *objects),
+        ).fetchone()
+        return None if r is None else (str(r[0]), r[1])
+
+    def ref_by_name(self, objects: Sequence[str], name: str) -> tuple[str, str | None] | None:
+        """The (id, name) of the first of :meth:`by_name`'s records, without reading the records."""
+        marks = ",".join("?" * len(objects))
+        r = self._conn.execute(
+            f"SELECT id, name FROM records WHERE object IN ({marks}) AND name = ? COLLATE NOCASE "
+            "ORDER BY seq LIMIT 1",
+            (*objects, name),
+        ).fetchone()
+        if r is None and name.casefold() != name.lower():
+            r = next(
+                (
+                    found
+                    for found in self._conn.execute(
+                        f"SELECT id, name FROM records WHERE object IN ({marks}) AND name IS NOT NULL",
+                        tuple(objects),
+                    )
+                    if str(found[1]).casefold() == name.casefold()
+                ),
+                None,
+            )
+        return None if r is None else (str(r[0]), r[1])
 
     def by_name_key(self, name_key: str) -> Row | None:
         r = self._conn.execute(

@@ -262,7 +262,11 @@ def _merge(old: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _to_ret_names(data: Any) -> Any:
-    """Rename Add/Mod aggregates to their Ret spelling, recursively (lines keep their own handling)."""
+    """Rename Add/Mod aggregates to their Ret spelling, recursively (lines keep their own handling).
+
+    The result is a new structure (every mapping and list rebuilt; leaves are strings), so the
+    caller's fields can be neither changed through it nor need copying first.
+    """
     if isinstance(data, list):
         return [_to_ret_names(v) for v in data]
     if not isinstance(data, dict):
@@ -377,18 +381,18 @@ class Writer:
             word, objects = found
             line = any(p.endswith(("LineRet", "Line", "LineAdd", "LineMod")) for p in path)
             value = ref.get("ListID") or ref.get("FullName") or ""
-            row: Row | None = None
+            # Only the target's id and name are needed: the record itself is not read.
+            target: tuple[str, str | None] | None = None
             if objects and ref.get("ListID"):
-                row = self.store.by_id(objects, str(ref["ListID"]))
+                target = self.store.ref_by_id(objects, str(ref["ListID"]))
             elif objects and ref.get("FullName"):
-                rows = self.store.by_name(objects, str(ref["FullName"]))
-                row = rows[0] if rows else None
-            if row is None:
+                target = self.store.ref_by_name(objects, str(ref["FullName"]))
+            if target is None:
                 raise status.invalid_reference(word, str(value), object_name, line=line)
             ref.clear()
-            ref["ListID"] = row.id
-            if row.name is not None:
-                ref["FullName"] = row.name
+            ref["ListID"] = target[0]
+            if target[1] is not None:
+                ref["FullName"] = target[1]
 
     def _parent(self, object_name: str, data: dict[str, Any], own_id: str | None) -> Row | None:
         ref = data.get("ParentRef")
@@ -423,7 +427,7 @@ class Writer:
         return self._add_txn(object_name, fields, at)
 
     def _add_list(self, object_name: str, fields: TextMap, at: datetime, special: str | None) -> Row:
-        data: dict[str, Any] = _to_ret_names(copy.deepcopy(fields))
+        data: dict[str, Any] = _to_ret_names(fields)
         list_id = self._list_id(object_name, at)
         stamp = clock.qb_datetime(at, self.tz)
         edit_sequence = str(clock.unix(at))
@@ -579,11 +583,9 @@ class Writer:
             "TxnNumber": str(txn_number),
         }
         header, lines = self._split_lines(object_name, fields, "Add")
-        data.update(_to_ret_names(copy.deepcopy(header)))
+        data.update(_to_ret_names(header))
         self._resolve(object_name, data)
-        new_lines = {
-            name: [_to_ret_names(copy.deepcopy(line)) for line in items] for name, items in lines.items()
-        }
+        new_lines = {name: [_to_ret_names(line) for line in items] for name, items in lines.items()}
         mark_new_lines(new_lines)
         for items in new_lines.values():
             for line in items:
@@ -1231,7 +1233,7 @@ class Writer:
     def _modify_txn(self, row: Row, changes: dict[str, Any], at: datetime) -> None:
         old = copy.deepcopy(row)
         header, line_mods = self._split_lines(row.object, changes, "Mod")
-        header = _to_ret_names(copy.deepcopy(header))
+        header = _to_ret_names(header)
         clear = {k for k in ("ClearExpenseLines", "ClearItemLines") if header.pop(k, None) in ("true", "1")}
         self._resolve(row.object, header)
         if row.object in ("ReceivePayment", "BillPaymentCheck") and "AppliedToTxnMod" in header:
@@ -1251,7 +1253,7 @@ class Writer:
                 }
             merged: list[dict[str, Any]] = []
             for mod in mods:
-                mod = _to_ret_names(copy.deepcopy(mod))
+                mod = _to_ret_names(mod)
                 self._resolve(row.object, {"Line": mod})
                 line_id = str(mod.get("TxnLineID", ""))
                 if line_id == "-1":
