@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import secrets
 import threading
@@ -12,7 +13,7 @@ from typing import Any
 
 import requests
 
-from . import redact
+from . import redact, retry
 from .config import INTUIT_AUTHORIZE_URL, ClientConfig
 from .errors import (
     UNREACHABLE_ATTEMPTS,
@@ -23,6 +24,7 @@ from .errors import (
     UnreachableError,
     unreachable_reason,
 )
+from .retry import Retry, RetryPolicy
 from .tokens import Tokens, TokenStore
 
 log = logging.getLogger("qbo_client.auth")
@@ -31,6 +33,9 @@ SCOPE = "com.intuit.quickbooks.accounting"
 TOKEN_READ_TIMEOUT = 60.0
 #: Requests to the token endpoint before a refresh fails (429, 5xx, timeouts, dropped connections).
 TOKEN_ATTEMPTS = 5
+#: Waits between them: 0.5, 1, 2 and 4 seconds (no jitter: one process refreshes at a time, under
+#: the token store's lock).
+TOKEN_RETRY_POLICY = RetryPolicy(first_wait=0.5, max_wait=30.0, jitter=False)
 
 
 class TokenManager:
@@ -168,86 +173,94 @@ class TokenManager:
             "User-Agent": self.config.user_agent,
         }
         url = self.config.oauth_token_url
-        failure = ""  # what went wrong with the last attempt
-        retries = TOKEN_ATTEMPTS - 1  # fewer while nothing answers at all
-        status = 0  # the HTTP status of the last attempt's answer
-        last: Exception | None = None
-        unanswered = 0  # requests that may have reached the endpoint without an answer read
-        for attempt in range(1, TOKEN_ATTEMPTS + 1):
-            if attempt > 1:
-                wait = min(30.0, 0.5 * 2 ** (attempt - 2))
-                log.warning(
-                    "the token endpoint %s: %s; retry %d/%d in %.1f s",
-                    url,
-                    failure,
-                    attempt - 1,
-                    retries,
-                    wait,
-                )
-                time.sleep(wait)
-            try:
-                resp = self.session.post(
-                    url,
-                    data=form,
-                    headers=headers,
-                    # A refresh the server did but whose answer is lost has rotated the refresh
-                    # token for nothing: wait for the answer longer than for an API call.
-                    timeout=(self.config.timeout, max(self.config.timeout, TOKEN_READ_TIMEOUT)),
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = exc
-                refused = unreachable_reason(exc)  # no connection opened: the request never left
-                if refused is not None and not self._answered:
-                    # Nothing has answered there yet: a wrong address, not an outage.
-                    if attempt >= UNREACHABLE_ATTEMPTS:
-                        raise UnreachableError(
-                            f"nothing answers at {url} ({refused}, {attempt} attempts): "
-                            f"{self.config.unreachable_hint(url)}",
-                            code="unreachable",
-                        ) from exc
-                    retries = UNREACHABLE_ATTEMPTS - 1
-                elif refused is None and not isinstance(exc, requests.ConnectTimeout):
-                    unanswered += 1
-                failure, status = refused or type(exc).__name__, 0
-                continue
-            self._answered = True
-            retries = TOKEN_ATTEMPTS - 1
-            if resp.status_code >= 500 or resp.status_code == 429:
-                last, failure, status = None, f"HTTP {resp.status_code}", resp.status_code
-                continue
-            try:
-                body: dict[str, Any] = resp.json()
-            except ValueError:
-                body = {}
-            if resp.status_code == 200:
-                return body
-            error = str(body.get("error") or f"HTTP {resp.status_code}")
-            if error == "invalid_grant":
-                lost = (
-                    f" after {unanswered} earlier attempt(s) got no answer (QuickBooks may have rotated "
-                    "the token then)"
-                    if unanswered and form.get("grant_type") == "refresh_token"
-                    else ""
-                )
-                raise RefreshTokenInvalid(
-                    f"QuickBooks refused the refresh token of company {self.config.realm_id} "
-                    f"(invalid_grant){lost}",
-                    code="invalid_grant",
-                    status=resp.status_code,
-                )
-            if error == "invalid_client" or resp.status_code == 401:
-                raise AuthenticationError(
-                    "QuickBooks refused the client_id/client_secret (invalid_client): check the app's keys",
-                    code="invalid_client",
-                    status=resp.status_code,
-                )
-            raise AuthenticationError(
-                f"the token endpoint refused the request ({error})", code=error, status=resp.status_code
+        unanswered = [0]  # requests that may have reached the endpoint without an answer read
+
+        def attempt(n: int) -> dict[str, Any]:
+            return self._token_attempt(n, url, form, headers, unanswered)
+
+        return retry.call(attempt, TOKEN_RETRY_POLICY, logger=log)
+
+    def _token_attempt(
+        self, n: int, url: str, form: dict[str, str], headers: dict[str, str], unanswered: list[int]
+    ) -> dict[str, Any]:
+        """Attempt ``n`` at the token endpoint: its answer, or a :class:`~qbo_client.retry.Retry`
+        (429, 5xx, timeouts, dropped connections), or the refusal as a typed error."""
+        try:
+            resp = self.session.post(
+                url,
+                data=form,
+                headers=headers,
+                # A refresh the server did but whose answer is lost has rotated the refresh
+                # token for nothing: wait for the answer longer than for an API call.
+                timeout=(self.config.timeout, max(self.config.timeout, TOKEN_READ_TIMEOUT)),
             )
-        raise TransientError(
-            f"{TOKEN_ATTEMPTS} attempts at the token endpoint {url} failed (the last: {failure})",
-            status=status,
-        ) from last
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            refused = unreachable_reason(exc)  # no connection opened: the request never left
+            failure = refused or type(exc).__name__
+            what = f"the token endpoint {url}: {failure}"
+            if refused is not None and not self._answered:
+                # Nothing has answered there yet: a wrong address, not an outage.
+                raise Retry(
+                    what,
+                    retries=UNREACHABLE_ATTEMPTS - 1,
+                    error=functools.partial(
+                        UnreachableError,
+                        f"nothing answers at {url} ({refused}, {n} attempts): "
+                        f"{self.config.unreachable_hint(url)}",
+                        code="unreachable",
+                    ),
+                ) from exc
+            if refused is None and not isinstance(exc, requests.ConnectTimeout):
+                unanswered[0] += 1
+            raise Retry(
+                what,
+                retries=TOKEN_ATTEMPTS - 1,
+                error=functools.partial(
+                    TransientError,
+                    f"{n} attempts at the token endpoint {url} failed (the last: {failure})",
+                ),
+            ) from exc
+        self._answered = True
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise Retry(
+                f"the token endpoint {url}: HTTP {resp.status_code}",
+                retries=TOKEN_ATTEMPTS - 1,
+                error=functools.partial(
+                    TransientError,
+                    f"{n} attempts at the token endpoint {url} failed (the last: HTTP {resp.status_code})",
+                    status=resp.status_code,
+                ),
+                status=resp.status_code,
+            )
+        try:
+            body: dict[str, Any] = resp.json()
+        except ValueError:
+            body = {}
+        if resp.status_code == 200:
+            return body
+        error = str(body.get("error") or f"HTTP {resp.status_code}")
+        if error == "invalid_grant":
+            lost = (
+                f" after {unanswered[0]} earlier attempt(s) got no answer (QuickBooks may have rotated "
+                "the token then)"
+                if unanswered[0] and form.get("grant_type") == "refresh_token"
+                else ""
+            )
+            raise RefreshTokenInvalid(
+                f"QuickBooks refused the refresh token of company {self.config.realm_id} "
+                f"(invalid_grant){lost}",
+                code="invalid_grant",
+                status=resp.status_code,
+            )
+        if error == "invalid_client" or resp.status_code == 401:
+            raise AuthenticationError(
+                "QuickBooks refused the client_id/client_secret (invalid_client): check the app's keys",
+                code="invalid_client",
+                status=resp.status_code,
+            )
+        raise AuthenticationError(
+            f"the token endpoint refused the request ({error})", code=error, status=resp.status_code
+        )
 
     # -- the first refresh token: the authorization-code flow -----------------------------------
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import random
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from . import catalog
+from . import catalog, retry
 from .auth import TokenManager
 from .config import ClientConfig
 from .errors import (
@@ -28,6 +28,7 @@ from .errors import (
     unreachable_reason,
 )
 from .ratelimit import RateLimiter
+from .retry import Retry, RetryPolicy
 from .tokens import TokenStore
 
 log = logging.getLogger("qbo_client")
@@ -68,6 +69,21 @@ class Stats:
         }
 
 
+@dataclass
+class _Call:
+    """One API call as it is sent, and the access-token refreshes it has done across its attempts."""
+
+    method: str
+    url: str
+    path: str
+    query: dict[str, Any]
+    data: bytes | None
+    headers: dict[str, str]
+    batch: bool
+    idempotent: bool
+    refreshes: int = 0
+
+
 class QBOClient:
     """A QuickBooks Online company reached over HTTP. Thread-safe: pages can be fetched concurrently."""
 
@@ -92,7 +108,7 @@ class QBOClient:
             period=config.rate_limit_window,
         )
         self.stats = Stats()
-        self._random = random.Random()
+        self._retry_policy = RetryPolicy(first_wait=0.5, max_wait=config.max_backoff)
         #: Whether the API has answered this client (a refused connection then is an outage).
         self._answered = False
 
@@ -137,59 +153,71 @@ class QBOClient:
         elif text_body is not None:
             headers["Content-Type"] = "application/text"
             data = text_body.encode()
-        refreshes = 0
-        attempt = 0
+        call = _Call(method, url, path, query, data, headers, batch=batch, idempotent=idempotent)
+        return retry.call(
+            lambda n: self._attempt(call, n), self._retry_policy, logger=log, on_retry=self._on_retry
+        )
+
+    def _attempt(self, call: _Call, n: int) -> dict[str, Any]:
+        """Attempt ``n`` of a call: its decoded answer, or :class:`~qbo_client.retry.Retry` where
+        another attempt may succeed, or the typed fault."""
+        method, url, path = call.method, call.url, call.path
         while True:
             token = self.tokens.access_token()
-            headers["Authorization"] = f"Bearer {token}"
+            call.headers["Authorization"] = f"Bearer {token}"
             try:
-                with self.limiter.slot(batch):
+                with self.limiter.slot(call.batch):
                     self.stats.add(requests=1)
                     resp = self.session.request(
-                        method, url, params=query, data=data, headers=headers, timeout=self.config.timeout
+                        method,
+                        url,
+                        params=call.query,
+                        data=call.data,
+                        headers=call.headers,
+                        timeout=self.config.timeout,
                     )
             except _CONNECTION_ERRORS as exc:
-                tries = attempt + 1
                 # No connection could be opened: the request never reached QuickBooks.
                 refused = unreachable_reason(exc)
+                failure = f"{method} {url}: {refused or type(exc).__name__}"
                 if refused is not None and not self._answered:
-                    if tries >= min(UNREACHABLE_ATTEMPTS, self.config.max_retries + 1):
-                        # Nothing has ever answered there: a wrong address, not an outage.
-                        raise UnreachableError(
-                            f"nothing answers at {url} ({refused}, {tries} attempt(s)): "
-                            f"{self.config.unreachable_hint(url)}",
+                    # Nothing has ever answered there: a wrong address, not an outage.
+                    hint = self.config.unreachable_hint(url)
+                    raise Retry(
+                        failure,
+                        retries=min(UNREACHABLE_ATTEMPTS - 1, self.config.max_retries),
+                        error=functools.partial(
+                            UnreachableError,
+                            f"nothing answers at {url} ({refused}, {n} attempt(s)): {hint}",
                             code="unreachable",
-                        ) from exc
-                elif not idempotent or attempt >= self.config.max_retries:
-                    raise TransientError(
-                        f"{method} {url}: {refused or type(exc).__name__} after {tries} attempt(s)",
-                        code="connection",
+                        ),
                     ) from exc
-                attempt += 1
-                self._sleep_before_retry(
-                    attempt,
-                    None,
-                    f"{method} {url}: {refused or type(exc).__name__}",
-                    of=UNREACHABLE_ATTEMPTS - 1 if refused is not None and not self._answered else None,
-                )
-                continue
+                raise Retry(
+                    failure,
+                    retries=self.config.max_retries if call.idempotent else 0,
+                    error=functools.partial(
+                        TransientError, f"{failure} after {n} attempt(s)", code="connection"
+                    ),
+                ) from exc
             self._answered = True
             tid = resp.headers.get("intuit_tid", "")
-            if resp.status_code == 401 and refreshes < REFRESHES_PER_REQUEST:
-                refreshes += 1
+            if resp.status_code == 401 and call.refreshes < REFRESHES_PER_REQUEST:
+                call.refreshes += 1
                 self.tokens.refresh(token)
                 continue
-            retriable = resp.status_code in RETRY_STATUSES and (idempotent or resp.status_code == 429)
-            if retriable and attempt < self.config.max_retries:
-                attempt += 1
-                if resp.status_code == 429:
-                    self.stats.add(throttled=1)
-                self._sleep_before_retry(attempt, resp, f"{method} {path}: HTTP {resp.status_code}")
-                continue
+            if resp.status_code in RETRY_STATUSES and (call.idempotent or resp.status_code == 429):
+                throttled = resp.status_code == 429
+                raise Retry(
+                    f"{method} {path}: HTTP {resp.status_code}",
+                    retries=self.config.max_retries,
+                    error=functools.partial(self._fault, resp, tid),
+                    retry_after=_retry_after(resp),
+                    min_wait=1.0 if throttled else 0.0,  # a 429 without Retry-After waits a second at least
+                    status=resp.status_code,
+                )
             body = _decode(resp)
             if resp.status_code >= 400 or (isinstance(body, dict) and ("Fault" in body and len(body) <= 2)):
-                self.stats.add(faults=1)
-                raise fault_error(resp.status_code, body, tid)
+                raise self._fault(resp, tid, body)
             if not isinstance(body, dict):
                 raise TransientError(
                     f"{method} {path}: the answer is not JSON (HTTP {resp.status_code})",
@@ -198,23 +226,17 @@ class QBOClient:
                 )
             return body
 
-    def _sleep_before_retry(
-        self, attempt: int, resp: requests.Response | None, what: str, of: int | None = None
-    ) -> None:
-        """Wait before retry number ``attempt`` (of ``of``, default ``max_retries``), and say so."""
+    def _fault(self, resp: requests.Response, tid: str, body: Any = None) -> QBOError:
+        """The typed error of a fault answer (counted)."""
+        self.stats.add(faults=1)
+        return fault_error(resp.status_code, _decode(resp) if body is None else body, tid)
+
+    def _on_retry(self, failure: Retry, wait: float) -> None:
+        """Count a retry; after a 429, hold every request of the process back for the wait."""
         self.stats.add(retries=1)
-        retry_after = _retry_after(resp) if resp is not None else None
-        if retry_after is not None:
-            wait = min(retry_after, self.config.max_backoff)
-        else:
-            # exponential backoff with full jitter; a 429 without Retry-After starts at a second
-            wait = self._random.uniform(0, min(self.config.max_backoff, 0.25 * 2**attempt))
-            if resp is not None and resp.status_code == 429:
-                wait = max(wait, 1.0)
-        if resp is not None and resp.status_code == 429:
+        if failure.status == 429:
+            self.stats.add(throttled=1)
             self.limiter.pause(wait)
-        log.warning("%s; retry %d/%d in %.1f s", what, attempt, of or self.config.max_retries, wait)
-        time.sleep(wait)
 
     # -- reads ----------------------------------------------------------------------------------
 
