@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 import singer_sdk
 from singer_sdk import Stream
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers import _catalog, _util
 from tap_quickbooks import sdk_overrides
+from tap_quickbooks.messages import SingerWriter
 from tap_quickbooks.online.reports import ReportStream
 from tap_quickbooks.sdk_overrides import OVERRIDES
 from tap_quickbooks.streams import ObjectStream
@@ -30,12 +32,17 @@ def test_every_override_of_an_sdk_internal_is_listed_and_lives_in_one_module() -
         *TapQuickBooks.__mro__,
         *ObjectStream.__mro__,
         *ReportStream.__mro__,
+        *SingerWriter.__mro__,
     }:
         if cls.__module__.startswith("singer_sdk") or cls is object:
             continue
         for name, value in vars(cls).items():
             private = name.startswith("_") and not name.startswith("__")
-            if private and callable(value) and any(hasattr(b, name) for b in (singer_sdk.Tap, Stream)):
+            if (
+                private
+                and callable(value)
+                and any(hasattr(b, name) for b in (singer_sdk.Tap, Stream, MsgSpecWriter))
+            ):
                 assert cls.__module__ == sdk_overrides.__name__, (
                     f"{cls.__name__}.{name} outside sdk_overrides"
                 )

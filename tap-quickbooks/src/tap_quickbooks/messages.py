@@ -10,6 +10,7 @@ from typing import Any
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
 from singer_sdk.singerlib.encoding.simple import Message, RecordMessage
+from typing_extensions import override
 
 #: Records are held until this many bytes are pending (or another message comes).
 CHUNK = 256 * 1024
@@ -39,12 +40,16 @@ class SingerWriter(MsgSpecWriter):
         self._pending = bytearray()
         atexit.register(_write_at_exit, weakref.ref(self))
 
+    @override
     def serialize_message(self, message: Message) -> bytearray:
+        """A message as JSON: a RECORD through ``to_dict``, any other without its deep copy."""
         if isinstance(message, RecordMessage):
             return serialize_jsonl(message.to_dict())
         return serialize_jsonl(_shallow_dict(message))
 
+    @override
     def write_message(self, message: Message) -> None:
+        """A RECORD into the buffer (written in chunks); any other message written and flushed at once."""
         self._pending += self.format_message(message)
         if not isinstance(message, RecordMessage):
             self.flush()

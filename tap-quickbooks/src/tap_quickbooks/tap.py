@@ -53,7 +53,9 @@ class _HandledFaults(logging.Filter):
 
     SDK_LINE = "An unhandled error occurred while syncing"
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
+        """False for the SDK's line about an error that is a QuickBooks fault."""
         if not str(record.msg).startswith(self.SDK_LINE):
             return True
         return not isinstance(sys.exc_info()[1], QBOError)
