@@ -34,9 +34,10 @@ from .tokens import TokenStore
 log = logging.getLogger("qbo_client")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Access-token refreshes one request may do on 401s. One cures an expired token; QBO also answers
-#: the odd spurious 401, and a request that retries for long (429s, 5xx) can outlive the token it
-#: got; a 401 that persists through these refreshes fails the request.
+#: Access-token refreshes one request may do on 401s in a row. One cures an expired token; QBO also
+#: answers the odd spurious 401; a 401 that persists through these refreshes fails the request. A
+#: request that retries for long (429s, 5xx) can outlive several tokens: any other answer in
+#: between starts the count again.
 REFRESHES_PER_REQUEST = 3
 _CONNECTION_ERRORS = (
     requests.ConnectionError,
@@ -205,6 +206,10 @@ class QBOClient:
                 call.refreshes += 1
                 self.tokens.refresh(token)
                 continue
+            if resp.status_code != 401:
+                # The token was taken: a 401 after waiting out this 429 or 5xx is a new expiry, not
+                # the same one persisting, so the request gets its refreshes again.
+                call.refreshes = 0
             if resp.status_code in RETRY_STATUSES and (call.idempotent or resp.status_code == 429):
                 throttled = resp.status_code == 429
                 raise Retry(
