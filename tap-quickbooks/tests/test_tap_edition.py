@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import tap_quickbooks
-from singer_sdk import Stream, Tap
-from tap_quickbooks.edition import ObjectDefinition, Record, StreamView
-from tap_quickbooks.run import RunContext
+from tap_quickbooks.edition import ObjectDefinition, Record, ReportDefinition, ReportView, StreamView
+from tap_quickbooks.reports import Period
 from tap_quickbooks.tap import TapQuickBooks
 
-SINGER_SIDE = ["streams", "run", "edition", "sdk_overrides", "messages", "times", "config_checks"]
+SINGER_SIDE = ["streams", "reports", "run", "edition", "sdk_overrides", "messages", "times", "config_checks"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -71,6 +70,11 @@ class MemoryRun:
         seen = set(stream.saved("seen") or []) | {r["Id"] for r in rows}
         stream.keep("seen", sorted(seen))
 
+    def report_records(
+        self, report: ReportView, periods: Sequence[Period], methods: Sequence[str]
+    ) -> Iterator[Record]:
+        return iter(())
+
     def close(self) -> None:
         self.edition.closed = True
 
@@ -87,7 +91,7 @@ class MemoryEdition:
     def objects(self, config: Mapping[str, Any]) -> list[ObjectDefinition]:
         return [ObjectDefinition("Widget", WIDGET_SCHEMA, ("Id",), "LastUpdatedTime")]
 
-    def report_streams(self, tap: Tap, run: RunContext) -> list[Stream]:
+    def reports(self, config: Mapping[str, Any]) -> list[ReportDefinition]:
         return []
 
     def start(

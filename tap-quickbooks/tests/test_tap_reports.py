@@ -22,14 +22,12 @@ from shared import fixtures_dir
 from tap_quickbooks.online.reports import (
     REPORT_SETTINGS,
     TRUNCATION_NOTICE,
-    Period,
     ReportTooLargeError,
     amount_rows,
-    plan_periods,
     read_report,
-    report_streams,
     trial_balance_rows,
 )
+from tap_quickbooks.reports import Period, plan_periods, report_streams
 from tap_quickbooks.tap import TapQuickBooks
 
 CENT = Decimal("0.01")
@@ -580,8 +578,11 @@ def test_month_columns_of_a_trial_balance_give_the_rows_of_each_months_report(
 
 def test_the_reports_setting_chooses_the_streams(tap_config: dict[str, Any]) -> None:
     tap = TapQuickBooks(config={**tap_config, "reports": ["TrialBalance"]})
-    assert [s.name for s in report_streams(tap, lambda: tap.client)] == ["TrialBalance"]
+    assert [s.name for s in report_streams(tap, tap.run, tap.edition.reports(tap.config))] == ["TrialBalance"]
     assert "ProfitAndLoss" not in tap.streams
     everything = TapQuickBooks(config=tap_config)
-    assert {s.name for s in report_streams(everything, lambda: everything.client)} == set(REPORTS)
+    assert {
+        s.name
+        for s in report_streams(everything, everything.run, everything.edition.reports(everything.config))
+    } == set(REPORTS)
     assert set(REPORTS) <= set(everything.streams)

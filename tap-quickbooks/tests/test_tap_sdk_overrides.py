@@ -17,7 +17,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.helpers import _catalog, _util
 from tap_quickbooks import sdk_overrides
 from tap_quickbooks.messages import SingerWriter
-from tap_quickbooks.online.reports import ReportStream
+from tap_quickbooks.reports import ReportStream
 from tap_quickbooks.sdk_overrides import OVERRIDES
 from tap_quickbooks.streams import ObjectStream
 from tap_quickbooks.tap import TapQuickBooks

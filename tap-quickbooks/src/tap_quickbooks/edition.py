@@ -7,7 +7,9 @@ and moves the bookmark to the run's start when the stream completes. How the cha
 the edition's: QuickBooks Online (:mod:`tap_quickbooks.online`) reads its change feed (CDC), pages
 queries by key and compares Id sets for deletes; a Desktop edition reads qbXML through its queue.
 
-An edition is one :class:`Edition` object; each run gets an :class:`EditionRun` from it. Both
+An edition is one :class:`Edition` object; each run gets an :class:`EditionRun` from it. Reports
+likewise: the Singer side (:mod:`tap_quickbooks.reports`) plans the periods and keeps the bookmark,
+the edition reads the periods. Both
 editions' packages use the same file names for the same jobs (``edition.py``, ``changes.py``,
 ``reports.py``, ``deletes.py``, ...).
 """
@@ -21,9 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import logging
 
-    from singer_sdk import Stream, Tap
-
-    from .run import RunContext
+    from .reports import Period
 
 #: A record as the Singer side emits it.
 Record = dict[str, Any]
@@ -38,6 +38,24 @@ class ObjectDefinition:
     primary_keys: tuple[str, ...]
     #: A top-level date-time in UTC text (``2026-01-31T08:00:00+00:00``), compared as text.
     replication_key: str
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """A report stream as the Singer side declares it (replicated on ``period_end``)."""
+
+    name: str
+    schema: dict[str, Any]
+    primary_keys: tuple[str, ...]
+
+
+class ReportView(Protocol):
+    """What an edition may ask of a report stream during a run."""
+
+    name: str
+
+    @property
+    def logger(self) -> logging.Logger: ...
 
 
 class StreamView(Protocol):
@@ -81,6 +99,13 @@ class EditionRun(Protocol):
         is exhausted."""
         ...
 
+    def report_records(
+        self, report: ReportView, periods: Sequence[Period], methods: Sequence[str]
+    ) -> Iterator[Record]:
+        """A report's records for every period in every accounting method, period by period (all
+        methods of a period before the next period): one record per account and period."""
+        ...
+
     def close(self) -> None:
         """Release what the run holds (connections, threads)."""
         ...
@@ -96,7 +121,7 @@ class Edition(Protocol):
         """The object streams, in catalog order."""
         ...
 
-    def report_streams(self, tap: Tap, run: RunContext) -> list[Stream]:
+    def reports(self, config: Mapping[str, Any]) -> Sequence[ReportDefinition]:
         """The report streams the config asks for."""
         ...
 
@@ -108,4 +133,12 @@ class Edition(Protocol):
         ...
 
 
-__all__ = ["Edition", "EditionRun", "ObjectDefinition", "Record", "StreamView"]
+__all__ = [
+    "Edition",
+    "EditionRun",
+    "ObjectDefinition",
+    "Record",
+    "ReportDefinition",
+    "ReportView",
+    "StreamView",
+]

@@ -31,6 +31,7 @@ from .messages import SingerWriter
 from .online.edition import OnlineEdition, OnlineRun
 from .online.queries import MAX_PAGE
 from .online.reports import REPORT_SETTINGS
+from .reports import report_streams
 from .run import RunContext
 from .sdk_overrides import FatalConfigValidation
 from .streams import object_streams
@@ -161,7 +162,7 @@ class TapQuickBooks(FatalConfigValidation):
         run = self.run
         streams = [
             *object_streams(self, run, self.edition.objects(self.config)),
-            *self.edition.report_streams(self, run),
+            *report_streams(self, run, self.edition.reports(self.config)),
         ]
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)

@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from qbo_client import catalog, schemas
 from qbo_client.catalog import ObjectSpec
 from qbo_client.client import QBOClient
 
-from tap_quickbooks.edition import ObjectDefinition, Record, StreamView
+from tap_quickbooks.edition import ObjectDefinition, Record, ReportDefinition, ReportView, StreamView
 from tap_quickbooks.times import next_second, to_utc_text
 
 from .changes import ChangeFeed, Fetched
 from .deletes import DELETED_AT, STATE_KEY, decode_ids, deleted_record, encode_ids, numeric_ids
 from .paging import PageScheduler, Row
 from .queries import MAX_PAGE, ObjectQuery
-from .reports import report_streams
+from .reports import report_definitions, report_reader
 
 if TYPE_CHECKING:
-    from singer_sdk import Stream, Tap
-
-    from tap_quickbooks.run import RunContext
+    from tap_quickbooks.reports import Period
 
 REPLICATION_KEY = "LastUpdatedTime"
 #: What a row without MetaData sorts as (QBO always sends MetaData; this only keeps paging sane).
@@ -76,9 +74,9 @@ class OnlineEdition:
             for spec in catalog.OBJECTS
         ]
 
-    def report_streams(self, tap: Tap, run: RunContext) -> list[Stream]:
-        """The report streams the ``reports`` setting asks for, reading with the run's client."""
-        return report_streams(tap, lambda: cast("OnlineRun", run.source).client)
+    def reports(self, config: Mapping[str, Any]) -> list[ReportDefinition]:
+        """The reports the ``reports`` setting asks for."""
+        return report_definitions(config)
 
     def start(
         self, config: Mapping[str, Any], upper_bound: str, selected: Callable[[], Sequence[StreamView]]
@@ -241,6 +239,13 @@ class OnlineRun:
             yield from fetched.deleted
         if reconcile:
             yield from self._reconcile(read, fetched, numeric_ids(rows))
+
+    def report_records(
+        self, report: ReportView, periods: Sequence[Period], methods: Sequence[str]
+    ) -> Iterator[Record]:
+        """A report's records, period by period (see :class:`~tap_quickbooks.online.reports.ReportReader`)."""
+        unit = str(self.config.get("report_period") or "month")
+        yield from report_reader(self.client, report.name, unit, report.logger).records(periods, methods)
 
     # -- deletes ------------------------------------------------------------------------------
 

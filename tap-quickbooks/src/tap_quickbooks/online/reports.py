@@ -1,4 +1,4 @@
-"""QuickBooks Online reports as streams: TrialBalance, ProfitAndLoss and BalanceSheet.
+"""QuickBooks Online's reports: TrialBalance, ProfitAndLoss and BalanceSheet, read into records.
 
 QBO answers a report as a tree: ``Header`` (report name, basis, dates, currency), ``Columns``
 (titles, types and ``ColKey``/``StartDate``/``EndDate`` metadata) and ``Rows`` that hold data rows
@@ -6,18 +6,17 @@ and sections, each section with its own ``Header``, ``Rows`` and ``Summary``. :f
 turns any report of that shape into flat :class:`Line` objects that keep the path of sections they
 sat in; :func:`trial_balance_rows` and :func:`amount_rows` make records of them.
 
-:class:`ReportStream` reads each accounting method's periods in one request, a column per period
+:class:`ReportReader` reads each accounting method's periods in one request, a column per period
 (``summarize_column_by=Month``, ``Quarter`` or ``Year``; :meth:`Report.for_period` gives each
 period's report as QBO would answer it alone), and a period alone (``summarize_column_by=Total``,
-split in halves while too large) when QBO cannot answer them together. It emits the periods in
-order so the bookmark (``period_end``) only ever moves forward. A later run starts again
-``report_lookback_periods`` periods before the bookmark's period: entries dated in a closed period
-still arrive after it closed.
+split in halves while too large) when QBO cannot answer them together. It gives the periods in
+order, as the report streams (:mod:`tap_quickbooks.reports`) need for their bookmark.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,42 +26,36 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pendulum
 from qbo_client.catalog import REPORTS
 from qbo_client.errors import QBOError, ValidationError
-from singer_sdk import Stream
 from singer_sdk import typing as th
-from typing_extensions import override
+
+from tap_quickbooks.edition import ReportDefinition
+from tap_quickbooks.reports import ACCOUNTING_METHODS, PERIOD_UNITS, Period
 
 if TYPE_CHECKING:
     from qbo_client.client import QBOClient
-    from singer_sdk.helpers.types import Context, Record
-    from singer_sdk.tap_base import Tap
 
 __all__ = [
     "REPORT_SETTINGS",
     "TRUNCATION_NOTICE",
     "Column",
     "Line",
-    "Period",
     "Report",
+    "ReportReader",
     "ReportShapeError",
-    "ReportStream",
     "ReportTooLargeError",
     "Summary",
     "amount_rows",
     "merge_amount_rows",
-    "plan_periods",
     "read_report",
-    "report_streams",
+    "report_definitions",
     "trial_balance_rows",
 ]
 
 #: The text QBO puts in a data row (with HTTP 200) when a report passes its cell limit.
 TRUNCATION_NOTICE = "Unable to display more data"
 
-ACCOUNTING_METHODS = ("Accrual", "Cash")
-PERIOD_UNITS = ("month", "quarter", "year")
 #: The ``summarize_column_by`` that answers a column (a pair, for a trial balance) per period.
 COLUMNS_BY = {"month": "Month", "quarter": "Quarter", "year": "Year"}
 
@@ -395,74 +388,6 @@ def totals(rows: Iterable[Mapping[str, Any]]) -> tuple[Decimal, Decimal]:
     return debit, credit
 
 
-# -- periods ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """A closed range of dates a report is asked for."""
-
-    start: date
-    end: date
-
-    def halves(self) -> tuple[Period, Period]:
-        days = (self.end - self.start).days
-        middle = pendulum.date(self.start.year, self.start.month, self.start.day).add(days=days // 2)
-        return Period(self.start, _plain(middle)), Period(_plain(middle.add(days=1)), self.end)
-
-    def __str__(self) -> str:
-        return f"{self.start.isoformat()}..{self.end.isoformat()}"
-
-
-def _plain(d: date) -> date:
-    return date(d.year, d.month, d.day)
-
-
-def period_containing(day: date, unit: str) -> Period:
-    """The calendar month, quarter or year that holds ``day``."""
-    if unit not in PERIOD_UNITS:
-        raise ValueError(f"report_period must be one of {', '.join(PERIOD_UNITS)}, not {unit!r}")
-    d = pendulum.date(day.year, day.month, day.day)
-    return Period(_plain(d.first_of(unit)), _plain(d.last_of(unit)))
-
-
-def _shift(period: Period, unit: str, n: int) -> Period:
-    months = {"month": 1, "quarter": 3, "year": 12}[unit] * n
-    return period_containing(pendulum.date(period.start.year, period.start.month, 1).add(months=months), unit)
-
-
-def plan_periods(
-    *, start: date, today: date, unit: str, bookmark: date | None = None, lookback: int = 1
-) -> list[Period]:
-    """The periods a run fetches, oldest first, the last one holding ``today``.
-
-    Without a bookmark: every period from the one holding ``start``. With one: from the period
-    holding the bookmark, less ``lookback`` periods (late entries change closed periods), never
-    before ``start``'s.
-    """
-    first = period_containing(start, unit)
-    if bookmark is not None:
-        first = max(first, _shift(period_containing(bookmark, unit), unit, -max(lookback, 0)))
-    last = period_containing(today, unit)
-    periods: list[Period] = []
-    current = first
-    while current <= last:
-        periods.append(current)
-        current = _shift(current, unit, 1)
-    return periods
-
-
-def _config_date(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return _plain(value)
-    parsed = pendulum.parse(str(value))
-    if isinstance(parsed, (pendulum.DateTime, pendulum.Date)):
-        return _plain(parsed)
-    raise ValueError(f"{value!r} is not a date")
-
-
 # -- concurrency ---------------------------------------------------------------------------------
 
 _In = TypeVar("_In")
@@ -577,63 +502,16 @@ class _Fetched:
     fetched_at: str
 
 
-class ReportStream(Stream):
-    """A QBO report read per period and accounting method, one record per account and period."""
+class ReportReader:
+    """How one report of one run is read: each accounting method's periods in one request with a
+    column per period, or a period alone (split in halves while too large) when QBO cannot answer
+    them together; records in period order."""
 
-    primary_keys = ("account_key", "period_start", "period_end", "accounting_method")
-    replication_key = "period_end"
-    #: Periods are emitted oldest first, so an interrupted run can resume from its bookmark.
-    is_sorted = True
-    #: An incremental run starts again before its bookmark (the lookback periods), which the SDK's
-    #: check would call unsorted; within a run the periods still only move forward.
-    check_sorted = False
-
-    def __init__(self, tap: Tap, client: Callable[[], QBOClient], kind: _Kind) -> None:
+    def __init__(self, client: QBOClient, kind: _Kind, unit: str, logger: logging.Logger) -> None:
+        self.client = client
         self.kind = kind
-        self._client = client
-        super().__init__(tap, schema=kind.schema(), name=kind.name)
-
-    @property
-    def client(self) -> QBOClient:
-        """The run's client."""
-        return self._client()
-
-    # -- what to fetch --------------------------------------------------------------------------
-
-    def _bookmark(self) -> date | None:
-        state = self.stream_state
-        if state.get("replication_key") != self.replication_key:
-            return None
-        return _config_date(state.get("replication_key_value"))
-
-    def _start(self) -> date:
-        configured = _config_date(self.config.get("report_start_date")) or _config_date(
-            self.config.get("start_date")
-        )
-        # Nothing configured: this year and last, enough for year-on-year comparisons.
-        return configured or date(pendulum.now().year - 1, 1, 1)
-
-    def planned_periods(self, today: date | None = None) -> list[Period]:
-        """The periods this run fetches (see :func:`plan_periods`)."""
-        return plan_periods(
-            start=self._start(),
-            today=today or _plain(pendulum.now()),
-            unit=str(self.config.get("report_period") or "month"),
-            bookmark=self._bookmark(),
-            lookback=int(self.config.get("report_lookback_periods", 1)),
-        )
-
-    def accounting_methods(self) -> list[str]:
-        methods: list[str] = []
-        for raw in self.config.get("report_accounting_methods") or ["Accrual"]:
-            method = str(raw).strip().capitalize()
-            if method not in ACCOUNTING_METHODS:
-                raise ValueError(f"report_accounting_methods: {raw!r} is not one of {ACCOUNTING_METHODS}")
-            if method not in methods:
-                methods.append(method)
-        return methods
-
-    # -- fetching -------------------------------------------------------------------------------
+        self.unit = unit
+        self.logger = logger
 
     def _read(self, period: Period, method: str) -> list[Report]:
         """The report for a period, or for its halves (and theirs) while QBO says it is too large."""
@@ -675,12 +553,11 @@ class ReportStream(Stream):
     def _read_columns(self, periods: list[Period], method: str) -> list[_Fetched] | None:
         """Every period's report from one request with a column per period; None when QBO cannot
         answer that whole (too large) or its columns are not the periods (then: one per period)."""
-        unit = str(self.config.get("report_period") or "month")
         params = {
             "start_date": periods[0].start.isoformat(),
             "end_date": periods[-1].end.isoformat(),
             "accounting_method": method,
-            "summarize_column_by": COLUMNS_BY[unit],
+            "summarize_column_by": COLUMNS_BY[self.unit],
         }
         try:
             report = read_report(self.client.report(self.kind.name, params))
@@ -738,22 +615,9 @@ class ReportStream(Stream):
                 )
         return rows
 
-    @override
-    def get_records(self, context: Context | None) -> Iterable[Record]:
-        """Records of every planned period and accounting method, period by period.
-
-        Each accounting method's periods come from one request (a column per period) when there are
-        several; a period QBO cannot answer that way is read alone (and split while too large).
-        """
-        periods = self.planned_periods()
-        methods = self.accounting_methods()
-        self.logger.info(
-            "%s: %d period(s) in %d accounting method(s), %s",
-            self.name,
-            len(periods),
-            len(methods),
-            f"{periods[0].start}..{periods[-1].end}" if periods else "nothing to fetch",
-        )
+    def records(self, periods: Sequence[Period], methods: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Records of every period and accounting method, period by period."""
+        periods = list(periods)
         workers = max(1, min(_WORKERS, self.client.config.max_in_flight, len(periods) * len(methods)))
         together: dict[str, list[_Fetched]] = {}
         if len(periods) > 1:
@@ -802,11 +666,21 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
 ]
 
 
-def report_streams(tap: Tap, client: Callable[[], QBOClient]) -> list[Stream]:
-    """The report streams the tap's ``reports`` setting asks for, reading with the run's ``client``."""
-    names = tap.config.get("reports")
+def report_definitions(config: Mapping[str, Any]) -> list[ReportDefinition]:
+    """The reports the ``reports`` setting asks for."""
+    names = config.get("reports")
     wanted = list(REPORTS) if names is None else [str(n) for n in names]
     unknown = [n for n in wanted if n not in _KINDS]
     if unknown:
         raise ValueError(f"reports: {', '.join(unknown)} not among {', '.join(REPORTS)}")
-    return [ReportStream(tap, client, _KINDS[name]) for name in dict.fromkeys(wanted)]
+    return [
+        ReportDefinition(
+            name, _KINDS[name].schema(), ("account_key", "period_start", "period_end", "accounting_method")
+        )
+        for name in dict.fromkeys(wanted)
+    ]
+
+
+def report_reader(client: QBOClient, name: str, unit: str, logger: logging.Logger) -> ReportReader:
+    """The reader of one report in one run."""
+    return ReportReader(client, _KINDS[name], unit, logger)
