@@ -133,8 +133,8 @@ def main() -> None:
     queries = full_read(args.page)
 
     with tempfile.TemporaryDirectory() as tmp:
-        # A copy: the company keeps the answer of every message set it is sent (for oldMessageSetID
-        # recovery), so the cached file would grow with every run.
+        # A copy: a read keeps no message set (only writes are kept for oldMessageSetID recovery),
+        # but its iterators pass through the file, and the cached company stays as it was built.
         copy = Path(tmp) / "company.qbw"
         shutil.copyfile(path, copy)
         company = Company(copy)
