@@ -12,14 +12,13 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from qbo_client import redact
+from qbo_client.config_checks import SettingsError, invalid_settings
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.singerlib import RecordMessage, SelectionMask
 from typing_extensions import override
-
-from .config_checks import SettingsError, invalid_settings
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record

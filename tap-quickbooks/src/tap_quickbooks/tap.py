@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 from qbo_client import authorize, redact
 from qbo_client import settings as client_settings
+from qbo_client.config_checks import SettingsError, check_config_file
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.mapper import PluginMapper
 from typing_extensions import override
 
-from .config_checks import SettingsError, check_config_file
 from .messages import SingerWriter
 from .online.edition import OnlineEdition, OnlineRun
 from .online.queries import MAX_PAGE

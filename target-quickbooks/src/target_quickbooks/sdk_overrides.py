@@ -15,11 +15,10 @@ from __future__ import annotations
 import copy
 
 from qbo_client import redact
+from qbo_client.config_checks import SettingsError, invalid_settings
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.target_base import Target
 from typing_extensions import override
-
-from .config_checks import SettingsError, invalid_settings
 
 
 class FatalConfigValidation(Target):

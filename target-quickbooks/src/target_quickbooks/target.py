@@ -11,13 +11,13 @@ import click
 from qbo_client import authorize, redact
 from qbo_client import settings as client_settings
 from qbo_client.config import ClientConfig
+from qbo_client.config_checks import SettingsError, check_config_file
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from typing_extensions import override
 
-from .config_checks import SettingsError, check_config_file
 from .deadletter import FailFast
 from .edition import Edition, RunContext
 from .mapping import StreamMappingError, check_explicit

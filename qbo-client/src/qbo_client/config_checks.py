@@ -1,4 +1,5 @@
-"""The checks that turn a config the tap cannot use into one line that says what to do."""
+"""The checks that turn a config file or setting the tap or the target cannot use into one line that
+says what to do (each plugin then exits 2 with it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 
 class SettingsError(ValueError):
-    """A config file or a setting the tap cannot use; the message names it and what to do."""
+    """A config file or a setting a plugin cannot use; the message names it and what to do."""
 
 
 def check_config_file(path: str) -> None:
