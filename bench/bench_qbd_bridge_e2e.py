@@ -38,30 +38,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from procstats import cpu_seconds, proc_status
 from qbd_client import catalog, qbxml
 from qbd_client.client import BridgeClient
 from qbd_sandbox.company import Company
 from qbd_sandbox.webconnector import WebConnector
 
 BIN = Path(sys.executable).parent / "qbd-bridge"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: The sample company's history ends here, so that the cached file is the same on every run.
 NOW = datetime(2024, 6, 28, 17, 0, tzinfo=timezone.utc)
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0])
-    return out
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
 def bridge_cli(db: Path, *argv: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from typing import Any
 
 import requests
 from lxml import etree
+from procstats import cpu_seconds, proc_status
 from qbd_client import qbxml
 from qbd_client.client import BridgeClient
 from qbd_client.xml import parse_bytes
@@ -38,7 +38,6 @@ from qbd_client.xml import parse_bytes
 NS = "http://developer.intuit.com/"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 BIN = Path(sys.executable).parent / "qbd-bridge"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def envelope(operation: str, **params: str | int) -> bytes:
@@ -140,21 +139,6 @@ def customers_answer(request: str, start: int, count: int, total: int) -> str:
         ):
             etree.SubElement(ret, key).text = value
     return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0])
-    return out
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
 def cli(db: Path, *argv: str) -> str:
