@@ -133,10 +133,15 @@ SETTINGS: tuple[Setting, ...] = (
 
 #: The names of :data:`SETTINGS`, in order: what a plugin hands to the client.
 NAMES: tuple[str, ...] = tuple(s.name for s in SETTINGS)
+#: The settings a QuickBooks Online config must give.
+REQUIRED: tuple[str, ...] = tuple(s.name for s in SETTINGS if s.required)
 
 
-def sdk_properties() -> list[th.Property[Any]]:
-    """The settings as singer-sdk properties, for a plugin's ``config_jsonschema``."""
+def sdk_properties(*, required: bool = True) -> list[th.Property[Any]]:
+    """The settings as singer-sdk properties, for a plugin's ``config_jsonschema``.
+
+    ``required=False``: none is marked required in the schema (a plugin that serves QuickBooks
+    Desktop too checks them per edition: :func:`qbd_client.settings.check_edition`)."""
     from singer_sdk import typing as th  # only the plugins, which have the SDK, call this
 
     out: list[th.Property[Any]] = []
@@ -152,7 +157,7 @@ def sdk_properties() -> list[th.Property[Any]]:
             th.Property(
                 setting.name,
                 wrapped,
-                required=setting.required,
+                required=setting.required and required,
                 default=setting.default,
                 description=setting.description,
                 secret=setting.secret,
