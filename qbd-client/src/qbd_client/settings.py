@@ -125,24 +125,27 @@ def check_edition(
     online_required: Iterable[str],
     desktop_only: Iterable[str] = (),
     online_only: Iterable[str] = (),
+    defaults: Mapping[str, Any] | None = None,
 ) -> str | None:
     """What is wrong with a config's edition settings, as one line, or None.
 
     ``online_names``/``online_required``: QuickBooks Online's connection settings (given with a
     Desktop edition, they are refused by name); ``desktop_only``/``online_only``: a plugin's own
-    settings that only one edition reads. A setting whose value is None or its declared default is
-    not "given" (Meltano passes defaults along).
+    settings that only one edition reads. A setting whose value is None, "" or its declared default
+    is not "given": Meltano passes every setting's default along. ``defaults``: the plugin's
+    declared defaults (name -> value, e.g. from its config schema's ``default`` keys); the
+    Desktop settings' own are known here.
     """
     edition = edition_of(config)
     if edition not in EDITIONS:
         return f"edition must be one of {', '.join(EDITIONS)}, not {config.get('edition')!r}"
     desktop = {*NAMES, *desktop_only}
     online = {*online_names, *online_only}
-    defaults = {s.name: s.default for s in SETTINGS}
+    known = {**(defaults or {}), **{s.name: s.default for s in SETTINGS if s.default is not None}}
 
     def given(name: str) -> bool:
         value = config.get(name)
-        return value not in (None, "") and value != defaults.get(name)
+        return value not in (None, "") and (name not in known or value != known[name])
 
     if edition == "desktop":
         wrong = [name for name in sorted(online) if given(name)]
