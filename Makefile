@@ -1,6 +1,8 @@
 # The two commands a new user needs are the first two targets:
 #   make demo   run the main job: QuickBooks (the local sandbox, or a real company) into DuckDB with Meltano
 #   make test   install everything (.venv, .venv-meltano and the Meltano plugins) and run every check and test
+# and, for QuickBooks Desktop:
+#   make demo-desktop   the same job on an emulated Desktop company (qbd-bridge and the Web Connector emulator)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,18 +15,21 @@ PACKAGES := -e ./qbo-client -e ./qbo-sandbox -e ./qbd-client -e ./qbd-bridge -e 
 MELTANO_VENV ?= .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 MELTANO_STAMP := $(MELTANO_VENV)/.installed-$(shell cat requirements-meltano.txt | cksum | cut -d' ' -f1)
-PLUGIN_FILES := meltano.yml qbo-client/pyproject.toml tap-quickbooks/pyproject.toml target-quickbooks/pyproject.toml tools/target-duckdb-csv-fix/pyproject.toml
+PLUGIN_FILES := meltano.yml qbo-client/pyproject.toml qbd-client/pyproject.toml qbd-bridge/pyproject.toml tap-quickbooks/pyproject.toml target-quickbooks/pyproject.toml tools/target-duckdb-csv-fix/pyproject.toml
 PLUGINS_STAMP := .meltano/.plugins-installed-$(shell cat $(PLUGIN_FILES) | cksum | cut -d' ' -f1)
 export MELTANO_CLI_DISABLE_VERSION_CHECK := 1
 # The tests run meltano from here (and fail, not skip, when it is missing).
 export QBO_MELTANO_BIN := $(abspath $(MELTANO))
 
-.PHONY: demo test install install-meltano lint typecheck pytest bench schemas docs clean
+.PHONY: demo demo-desktop test install install-meltano lint typecheck pytest bench schemas docs clean
 
 demo: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python tools/demo.py
 
 test: $(STAMP) $(PLUGINS_STAMP) lint typecheck pytest
+
+demo-desktop: $(STAMP) $(PLUGINS_STAMP)
+	$(BIN)/python tools/demo_desktop.py
 
 install: $(STAMP) $(PLUGINS_STAMP)
 
