@@ -1,6 +1,7 @@
 """The JSON API of the plugins, under ``/api/v1/``, with ``Authorization: Bearer <token>``.
 
-- ``POST companies/{company}/jobs`` ``{"message_sets": [...], "label": "", "open": false}`` -> the job
+- ``POST companies/{company}/jobs`` ``{"message_sets": [...], "label": "", "open": false, "key": null}``
+  -> the job (201), or (200, ``"existing": true``) the company's job already submitted with that ``key``
 - ``POST jobs/{id}/message_sets`` ``{"message_sets": [...], "close": false}`` -> the job (open jobs only)
 - ``GET jobs/{id}`` -> the job: status (queued|running|done|failed|cancelled), counts, progress
 - ``GET jobs/{id}/responses?after=N&wait=S`` -> NDJSON, one line per response after seq N, streamed
@@ -103,9 +104,10 @@ async def submit(request: Request) -> Response:
             body.get("message_sets"),
             label=body.get("label", ""),
             open_=bool(body.get("open", False)),
+            key=body.get("key"),
         )
     )
-    return JSONResponse(view, status_code=201)
+    return JSONResponse(view, status_code=200 if view.get("existing") else 201)
 
 
 async def append(request: Request) -> Response:

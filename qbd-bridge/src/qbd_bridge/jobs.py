@@ -250,14 +250,30 @@ class Jobs:
         )
 
     def submit(
-        self, company: str, message_sets: Any, *, label: str = "", open_: bool = False
+        self, company: str, message_sets: Any, *, label: str = "", open_: bool = False, key: Any = None
     ) -> dict[str, Any]:
-        """Queue a job of message sets for a company."""
+        """Queue a job of message sets for a company.
+
+        ``key`` (optional, unique per company) makes the submission idempotent: a job submitted
+        again with a key the company already has is not queued twice; the existing job is answered
+        (``"existing": true``), with its responses. A producer that lost track of a job it
+        submitted (it was killed, or the answer to its POST was lost) gets that job back instead
+        of having its writes done a second time.
+        """
         found = self.companies.find(company)
         if found is None:
             raise ApiError(
                 404, "unknown_company", f"unknown company {company}: add it with `qbd-bridge company add`"
             )
+        if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 200):
+            raise ApiError(400, "bad_request", "key must be a string of 1 to 200 characters")
+        if key is not None:
+            with self.db.transaction() as conn:
+                row = conn.execute(
+                    "SELECT id FROM jobs WHERE company_id = ? AND key = ?", (found.id, key)
+                ).fetchone()
+                if row is not None:
+                    return {**job_view(conn, row["id"]), "existing": True}
         checked = self._checked(message_sets)
         if not checked and not open_:
             raise ApiError(400, "bad_request", 'a job needs at least one message set (or "open": true)')
@@ -266,10 +282,16 @@ class Jobs:
         job_id = uuid.uuid4().hex
         now = self.config.clock()
         with self.db.transaction() as conn:
+            if key is not None:
+                row = conn.execute(
+                    "SELECT id FROM jobs WHERE company_id = ? AND key = ?", (found.id, key)
+                ).fetchone()
+                if row is not None:  # submitted by another request meanwhile
+                    return {**job_view(conn, row["id"]), "existing": True}
             conn.execute(
-                "INSERT INTO jobs(id, company_id, label, status, open, total, created_at, updated_at) "
-                "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-                (job_id, found.id, label[:200], int(open_), len(checked), now, now),
+                "INSERT INTO jobs(id, company_id, label, status, open, total, created_at, updated_at, key) "
+                "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                (job_id, found.id, label[:200], int(open_), len(checked), now, now, key),
             )
             self._insert(conn, job_id, 0, checked)
             refresh_job(conn, job_id, now)

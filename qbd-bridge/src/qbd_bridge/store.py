@@ -123,6 +123,16 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 """
 
+
+def _add_job_keys(conn: sqlite3.Connection) -> None:
+    """The jobs' idempotency key (added after schema version 1: a file made before it gets the
+    column here, with no key on its old jobs)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+    if "key" not in columns:
+        conn.execute("ALTER TABLE jobs ADD COLUMN key TEXT")
+    conn.execute("CREATE UNIQUE INDEX IF NOT EXISTS jobs_key ON jobs(company_id, key) WHERE key IS NOT NULL")
+
+
 #: Company names are used in URLs and as the QBWC user name.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -157,6 +167,7 @@ class Database:
             self._conn.execute("PRAGMA busy_timeout=10000")
             with self._lock:
                 self._conn.executescript(SCHEMA)
+                _add_job_keys(self._conn)
             with self.transaction() as conn:
                 conn.execute(
                     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
