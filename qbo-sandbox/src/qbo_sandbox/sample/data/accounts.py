@@ -1,0 +1,142 @@
+"""The chart of accounts, and the account-level templates of journal entries, transfers and budgets."""
+
+from __future__ import annotations
+
+#: Each QBO account type's classification.
+CLASSIFICATION = {
+    "Bank": "Asset",
+    "Accounts Receivable": "Asset",
+    "Other Current Asset": "Asset",
+    "Fixed Asset": "Asset",
+    "Accounts Payable": "Liability",
+    "Credit Card": "Liability",
+    "Other Current Liability": "Liability",
+    "Long Term Liability": "Liability",
+    "Equity": "Equity",
+    "Income": "Revenue",
+    "Other Income": "Revenue",
+    "Cost of Goods Sold": "Expense",
+    "Expense": "Expense",
+    "Other Expense": "Expense",
+}
+
+# key, Name, AccountType, AccountSubType, parent key
+ACCOUNTS: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("checking", "Checking", "Bank", "Checking", None),
+    ("savings", "Savings", "Bank", "Savings", None),
+    ("petty", "Petty Cash", "Bank", "CashOnHand", None),
+    ("ar", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable", None),
+    ("uf", "Undeposited Funds", "Other Current Asset", "UndepositedFunds", None),
+    ("inventory", "Inventory Asset", "Other Current Asset", "Inventory", None),
+    ("prepaid", "Prepaid Expenses", "Other Current Asset", "PrepaidExpenses", None),
+    ("truck", "Truck", "Fixed Asset", "Vehicles", None),
+    ("truck_cost", "Original Cost", "Fixed Asset", "Vehicles", "truck"),
+    ("truck_dep", "Depreciation", "Fixed Asset", "AccumulatedDepreciation", "truck"),
+    ("ap", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable", None),
+    ("mastercard", "Mastercard", "Credit Card", "CreditCard", None),
+    ("visa", "Visa", "Credit Card", "CreditCard", None),
+    ("boe", "Board of Equalization Payable", "Other Current Liability", "GlobalTaxPayable", None),
+    ("azdor", "Arizona Dept. of Revenue Payable", "Other Current Liability", "GlobalTaxPayable", None),
+    ("loan", "Loan Payable", "Other Current Liability", "OtherCurrentLiabilities", None),
+    ("notes", "Notes Payable", "Long Term Liability", "NotesPayable", None),
+    ("obe", "Opening Balance Equity", "Equity", "OpeningBalanceEquity", None),
+    ("re", "Retained Earnings", "Equity", "RetainedEarnings", None),
+    ("owner", "Owner's Equity", "Equity", "OwnersEquity", None),
+    ("services", "Services", "Income", "ServiceFeeIncome", None),
+    ("landscaping", "Landscaping Services", "Income", "ServiceFeeIncome", None),
+    ("materials_inc", "Job Materials", "Income", "ServiceFeeIncome", "landscaping"),
+    ("labor_inc", "Labor", "Income", "ServiceFeeIncome", "landscaping"),
+    ("design", "Design income", "Income", "ServiceFeeIncome", None),
+    ("product", "Sales of Product Income", "Income", "SalesOfProductIncome", None),
+    ("discounts", "Discounts given", "Income", "DiscountsRefundsGiven", None),
+    ("fees", "Fees Billed", "Income", "ServiceFeeIncome", None),
+    ("cogs", "Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs", None),
+    ("advertising", "Advertising", "Expense", "AdvertisingPromotional", None),
+    ("auto", "Automobile", "Expense", "Auto", None),
+    ("fuel", "Fuel", "Expense", "Auto", "auto"),
+    ("bank_charges", "Bank Charges", "Expense", "BankCharges", None),
+    ("equipment", "Equipment Rental", "Expense", "EquipmentRental", None),
+    ("insurance", "Insurance", "Expense", "Insurance", None),
+    ("workers_comp", "Workers Compensation", "Expense", "Insurance", "insurance"),
+    ("interest_paid", "Interest Paid", "Expense", "InterestPaid", None),
+    ("job", "Job Expenses", "Expense", "SuppliesMaterials", None),
+    ("job_materials", "Job Materials", "Expense", "SuppliesMaterials", "job"),
+    ("plants", "Plants and Soil", "Expense", "SuppliesMaterials", "job_materials"),
+    ("decks", "Decks and Patios", "Expense", "SuppliesMaterials", "job_materials"),
+    ("lighting", "Fountain and Garden Lighting", "Expense", "SuppliesMaterials", "job_materials"),
+    ("legal", "Legal & Professional Fees", "Expense", "LegalProfessionalFees", None),
+    ("accounting", "Accounting", "Expense", "LegalProfessionalFees", "legal"),
+    ("lawyer", "Lawyer", "Expense", "LegalProfessionalFees", "legal"),
+    ("repairs", "Maintenance and Repair", "Expense", "RepairMaintenance", None),
+    ("meals", "Meals and Entertainment", "Expense", "EntertainmentMeals", None),
+    ("office", "Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", None),
+    ("payroll", "Payroll Expenses", "Expense", "PayrollExpenses", None),
+    ("rent", "Rent or Lease", "Expense", "RentOrLeaseOfBuildings", None),
+    ("taxes", "Taxes & Licenses", "Expense", "TaxesPaid", None),
+    ("utilities", "Utilities", "Expense", "Utilities", None),
+    ("gas_electric", "Gas and Electric", "Expense", "Utilities", "utilities"),
+    ("telephone", "Telephone", "Expense", "Utilities", "utilities"),
+    ("uncategorized", "Uncategorized Expense", "Expense", "OtherMiscellaneousServiceCost", None),
+    ("interest_earned", "Interest Earned", "Other Income", "InterestEarned", None),
+    ("other_income", "Other Portfolio Income", "Other Income", "OtherMiscellaneousIncome", None),
+    ("depreciation", "Depreciation", "Other Expense", "Depreciation", None),
+    ("misc", "Miscellaneous", "Other Expense", "OtherMiscellaneousExpense", None),
+    ("penalties", "Penalties & Settlements", "Other Expense", "PenaltiesSettlements", None),
+    ("fx", "Exchange Gain or Loss", "Other Expense", "ExchangeGainOrLoss", None),
+)
+INACTIVE_ACCOUNTS = ("fees",)
+#: Expense accounts a purchase or bill line may fall back to.
+GENERAL_EXPENSES = ("office", "repairs", "meals", "auto", "advertising", "bank_charges", "uncategorized")
+
+JE_TEMPLATES: tuple[tuple[str, tuple[tuple[str, str], ...], int, int, bool], ...] = (
+    (
+        "Monthly depreciation - truck",
+        (("depreciation", "Debit"), ("truck_dep", "Credit")),
+        15_000,
+        40_000,
+        False,
+    ),
+    (
+        "Payroll summary",
+        (("payroll", "Debit"), ("workers_comp", "Debit"), ("checking", "Credit")),
+        250_000,
+        900_000,
+        False,
+    ),
+    (
+        "Loan payment",
+        (("notes", "Debit"), ("interest_paid", "Debit"), ("checking", "Credit")),
+        50_000,
+        150_000,
+        False,
+    ),
+    ("Sales tax payment", (("boe", "Debit"), ("checking", "Credit")), 20_000, 180_000, False),
+    (
+        "Reclassify uncategorized expenses",
+        (("office", "Debit"), ("uncategorized", "Credit")),
+        2_000,
+        40_000,
+        True,
+    ),
+    ("Owner investment", (("checking", "Debit"), ("owner", "Credit")), 100_000, 1_000_000, False),
+    ("Prepaid insurance used", (("insurance", "Debit"), ("prepaid", "Credit")), 10_000, 60_000, True),
+)
+TRANSFERS = (
+    ("checking", "savings", 50_000, 500_000),
+    ("savings", "checking", 20_000, 300_000),
+    ("checking", "visa", 20_000, 250_000),
+    ("checking", "mastercard", 20_000, 200_000),
+    ("checking", "petty", 5_000, 30_000),
+)
+
+#: The monthly budget per account (cents): each month is drawn within ±20 % of it.
+BUDGET_LINES = (
+    ("landscaping", 1_500_000),
+    ("design", 600_000),
+    ("product", 300_000),
+    ("advertising", 40_000),
+    ("rent", 180_000),
+    ("payroll", 900_000),
+    ("utilities", 30_000),
+    ("job_materials", 250_000),
+)
