@@ -35,10 +35,17 @@ def test_the_singer_side_imports_no_edition() -> None:
     for name in SINGER_SIDE:
         for module in imported_modules(package / f"{name}.py"):
             assert "online" not in module.split("."), f"{name}.py imports {module}"
-            # the client's secret masking and config-file checks serve every edition; the rest is Online's
+            assert "desktop" not in module.split("."), f"{name}.py imports {module}"
+            # the client's secret masking, config-file checks and both editions' setting names (for
+            # the check that a config gives one edition's settings) serve every edition; the rest
+            # is an edition's own
             if module.startswith("qbo_client"):
-                shared = ("qbo_client.redact", "qbo_client.config_checks")
+                shared = ("qbo_client.redact", "qbo_client.config_checks", "qbo_client.settings")
                 assert module == "qbo_client" or module.startswith(shared), f"{name}.py imports {module}"
+            if module.startswith("qbd_client"):
+                assert module == "qbd_client" or module.startswith("qbd_client.settings"), (
+                    f"{name}.py imports {module}"
+                )
 
 
 WIDGET_SCHEMA = {
@@ -96,7 +103,11 @@ class MemoryEdition:
         return []
 
     def start(
-        self, config: Mapping[str, Any], upper_bound: str, selected: Callable[[], Sequence[StreamView]]
+        self,
+        config: Mapping[str, Any],
+        upper_bound: str,
+        selected: Callable[[], Sequence[StreamView]],
+        selected_reports: Callable[[], Sequence[ReportView]],
     ) -> MemoryRun:
         return MemoryRun(self, selected)
 

@@ -57,6 +57,14 @@ class ReportView(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
+    def planned_periods(self) -> list[Period]:
+        """The periods this run reads, oldest first (asked at the first read, to read them together)."""
+        ...
+
+    def accounting_methods(self) -> list[str]:
+        """The accounting methods this run reads each period in."""
+        ...
+
 
 class StreamView(Protocol):
     """What an edition may ask of an object stream during a run."""
@@ -126,10 +134,15 @@ class Edition(Protocol):
         ...
 
     def start(
-        self, config: Mapping[str, Any], upper_bound: str, selected: Callable[[], Sequence[StreamView]]
+        self,
+        config: Mapping[str, Any],
+        upper_bound: str,
+        selected: Callable[[], Sequence[StreamView]],
+        selected_reports: Callable[[], Sequence[ReportView]],
     ) -> EditionRun:
-        """A run reading up to ``upper_bound``; ``selected``: the run's selected object streams (asked
-        for at the first read, so one request can serve them all). No network until the first read."""
+        """A run reading up to ``upper_bound``; ``selected``: the run's selected object streams,
+        ``selected_reports``: its selected report streams (both asked for at the first read, so one
+        request can serve them all). No network until the first read."""
         ...
 
 

@@ -17,7 +17,7 @@ from .times import format_utc
 if TYPE_CHECKING:
     from singer_sdk import Stream
 
-    from .edition import Edition, EditionRun, StreamView
+    from .edition import Edition, EditionRun, ReportView, StreamView
 
 
 class RunContext:
@@ -36,7 +36,9 @@ class RunContext:
         self.upper_bound = format_utc(datetime.fromtimestamp(started_ms // 1000, timezone.utc))
         self._streams = streams
         #: The edition's side of the run.
-        self.source: EditionRun = edition.start(config, self.upper_bound, self.selected_objects)
+        self.source: EditionRun = edition.start(
+            config, self.upper_bound, self.selected_objects, self.selected_reports
+        )
 
     def rank(self, name: str) -> int:
         """Where a stream comes in the order the SDK syncs streams."""
@@ -47,6 +49,12 @@ class RunContext:
         from .streams import ObjectStream  # the streams module imports this one's users
 
         return [s for s in self._streams().values() if isinstance(s, ObjectStream) and s.selected]
+
+    def selected_reports(self) -> list[ReportView]:
+        """The run's selected report streams."""
+        from .reports import ReportStream  # the streams module imports this one's users
+
+        return [s for s in self._streams().values() if isinstance(s, ReportStream) and s.selected]
 
     def close(self) -> None:
         """Release what the edition's run holds."""

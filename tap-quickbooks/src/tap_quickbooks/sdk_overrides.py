@@ -9,9 +9,11 @@ once which of them to look at again.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from qbd_client import settings as desktop_settings
 from qbo_client import redact
+from qbo_client import settings as online_settings
 from qbo_client.config_checks import SettingsError, invalid_settings
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 class FatalConfigValidation(Tap):
     """A tap whose config validation is fatal in every mode, discovery included."""
 
+    #: The plugin's own settings that only one edition reads (the other edition refuses them).
+    online_only_settings: ClassVar[tuple[str, ...]] = ()
+    desktop_only_settings: ClassVar[tuple[str, ...]] = ()
+
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's validation, fatal in every mode: an invalid config raises :class:`SettingsError`.
@@ -40,10 +46,29 @@ class FatalConfigValidation(Tap):
         in config['client_secret']``).
         """
         redact.protect_settings(self._config)
+        # The settings as given, before the SDK fills in the defaults (Meltano passes defaults too:
+        # a value equal to its default is not "given" either).
+        defaults = {
+            name: prop["default"]
+            for name, prop in self.config_jsonschema.get("properties", {}).items()
+            if "default" in prop
+        }
+        given = {k: v for k, v in self._config.items() if k not in defaults or v != defaults[k]}
         try:
-            return super()._validate_config(raise_errors=True)
+            found = super()._validate_config(raise_errors=True)
         except ConfigValidationError as exc:
             raise SettingsError(invalid_settings(exc.errors)) from None
+        # Which settings are required depends on the edition: the schema marks none of them.
+        problem = desktop_settings.check_edition(
+            given,
+            online_names=online_settings.NAMES,
+            online_required=online_settings.REQUIRED,
+            desktop_only=self.desktop_only_settings,
+            online_only=self.online_only_settings,
+        )
+        if problem:
+            raise SettingsError(problem)
+        return found
 
 
 class BookmarkOnCompletion(Stream):

@@ -18,6 +18,9 @@ import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
+from qbd_client import settings as desktop_settings
+from qbd_client.client import BridgeError
+from qbd_client.errors import QBDError
 from qbo_client import authorize, redact
 from qbo_client import settings as client_settings
 from qbo_client.config_checks import SettingsError, check_config_file
@@ -27,6 +30,7 @@ from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.mapper import PluginMapper
 from typing_extensions import override
 
+from .desktop.edition import DESKTOP_ONLY, DESKTOP_SETTINGS, DesktopEdition
 from .messages import SingerWriter
 from .online.edition import OnlineEdition, OnlineRun
 from .online.queries import MAX_PAGE
@@ -41,6 +45,11 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
 
     from .edition import Edition
+
+
+#: The errors a run stops on with one line and exit status 2: QuickBooks Online's faults, QuickBooks
+#: Desktop's statuses, and the bridge's (unreachable, token refused, the Web Connector not calling).
+FAULTS: tuple[type[Exception], ...] = (QBOError, QBDError, BridgeError)
 
 
 class _HandledFaults(logging.Filter):
@@ -59,22 +68,29 @@ class _HandledFaults(logging.Filter):
         """False for the SDK's line about an error that is a QuickBooks fault."""
         if not str(record.msg).startswith(self.SDK_LINE):
             return True
-        return not isinstance(sys.exc_info()[1], QBOError)
+        return not isinstance(sys.exc_info()[1], FAULTS)
 
 
 HANDLED_FAULTS = _HandledFaults()
 
 
 class TapQuickBooks(FatalConfigValidation):
-    """Singer tap for QuickBooks Online: every object of the catalog, and reports."""
+    """Singer tap for QuickBooks Online and QuickBooks Desktop: every object of the catalog, and reports."""
 
     name = "tap-quickbooks"
     message_writer_class = SingerWriter
-    #: Where the records come from: the objects, the reports, how a run reads them.
+    #: The edition of ``edition: online`` (the default): the objects, the reports, how a run reads
+    #: them. A tap's own edition is :attr:`active_edition`, picked by its config.
     edition: ClassVar[Edition] = OnlineEdition()
+    #: The edition of ``edition: desktop``.
+    desktop_edition: ClassVar[Edition] = DesktopEdition()
+    #: The tap's own settings that only QuickBooks Online reads, and only Desktop reads.
+    online_only_settings = ("page_size", "stream_filters", "cdc_max_per_entity")
+    desktop_only_settings = DESKTOP_ONLY
 
     config_jsonschema = th.PropertiesList(
-        *client_settings.sdk_properties(),
+        *client_settings.sdk_properties(required=False),
+        *desktop_settings.sdk_properties(),
         th.Property(
             "start_date", th.DateTimeType, description="Read objects updated at or after this (default: all)"
         ),
@@ -114,6 +130,7 @@ class TapQuickBooks(FatalConfigValidation):
             description="Objects of one type a CDC answer holds at most (QBO: 1000); at it, the tap queries",
         ),
         *REPORT_SETTINGS,
+        *DESKTOP_SETTINGS,
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,11 +145,12 @@ class TapQuickBooks(FatalConfigValidation):
     @override
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run; a fault QuickBooks keeps answering after the retries (a dead refresh token, a
-        refused query) stops the run with one clear line on stderr and exit status 2, not a
-        traceback: the message already names the fault code and what to do."""
+        refused query), a QuickBooks Desktop status error or a bridge that cannot serve the run (not
+        reachable, the token refused, the Web Connector not calling) stops the run with one clear
+        line on stderr and exit status 2, not a traceback: the message already says what to do."""
         try:
             super().invoke(*args, **kwargs)
-        except QBOError as exc:
+        except FAULTS as exc:
             cls.logger.error("tap-quickbooks stopped: %s", exc)
             sys.exit(2)
 
@@ -150,7 +168,8 @@ class TapQuickBooks(FatalConfigValidation):
         """The SDK's command, with a help that tells of the ``auth`` command beside it."""
         command = super().get_singer_command()
         command.help = (
-            f"Execute the Singer tap: read a {cls.edition.product} company. "
+            f"Execute the Singer tap: read a {cls.edition.product} company, or with `edition: desktop` a "
+            f"{cls.desktop_edition.product} company through qbd-bridge. "
             f"`{cls.name} auth --config FILE` connects a company first (OAuth consent in a browser; the "
             f"tokens go to the token store): see `{cls.name} auth --help`."
         )
@@ -160,9 +179,10 @@ class TapQuickBooks(FatalConfigValidation):
     def discover_streams(self) -> list[Stream]:
         """A stream for every object of the edition, then its report streams, all sharing the run."""
         run = self.run
+        edition = self.active_edition
         streams = [
-            *object_streams(self, run, self.edition.objects(self.config)),
-            *report_streams(self, run, self.edition.reports(self.config)),
+            *object_streams(self, run, edition.objects(self.config)),
+            *report_streams(self, run, edition.reports(self.config)),
         ]
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)
@@ -187,10 +207,19 @@ class TapQuickBooks(FatalConfigValidation):
             self.mapper.register_raw_stream_schema(stream.name, schema, stream.primary_keys)
 
     @property
+    def active_edition(self) -> Edition:
+        """The edition this tap's config picks (``edition``: online, the default, or desktop)."""
+        if desktop_settings.edition_of(self.config) == "desktop":
+            return self.desktop_edition
+        return self.edition
+
+    @property
     def run(self) -> RunContext:
         """What the streams of this run share (made with the streams, handed to each)."""
         if self._run is None:
-            self._run = RunContext(self.edition, self.config, self.initialized_at, lambda: self.streams)
+            self._run = RunContext(
+                self.active_edition, self.config, self.initialized_at, lambda: self.streams
+            )
         return self._run
 
     @property
@@ -198,7 +227,7 @@ class TapQuickBooks(FatalConfigValidation):
         """The run's QuickBooks Online client (created on first use: discovery needs no network)."""
         source = self.run.source
         if not isinstance(source, OnlineRun):
-            raise TypeError(f"{self.edition.product} has no QuickBooks Online client")
+            raise TypeError(f"{self.active_edition.product} has no QuickBooks Online client")
         return source.client
 
     @property

@@ -79,9 +79,16 @@ class OnlineEdition:
         return report_definitions(config)
 
     def start(
-        self, config: Mapping[str, Any], upper_bound: str, selected: Callable[[], Sequence[StreamView]]
+        self,
+        config: Mapping[str, Any],
+        upper_bound: str,
+        selected: Callable[[], Sequence[StreamView]],
+        selected_reports: Callable[[], Sequence[ReportView]] | None = None,
     ) -> OnlineRun:
-        """A run up to ``upper_bound`` (its objects' queries checked now: a bad filter stops it here)."""
+        """A run up to ``upper_bound`` (its objects' queries checked now: a bad filter stops it here).
+
+        The selected reports are not asked for: QuickBooks Online reads each report when its stream
+        syncs."""
         return OnlineRun(config, upper_bound, selected)
 
 

@@ -48,7 +48,9 @@ __all__ = [
     "Summary",
     "amount_rows",
     "merge_amount_rows",
+    "period_records",
     "read_report",
+    "report_definition",
     "report_definitions",
     "trial_balance_rows",
 ]
@@ -587,33 +589,9 @@ class ReportReader:
         return _Fetched(period, method, parts, datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def _records(self, fetched: _Fetched) -> list[dict[str, Any]]:
-        per_part = [self.kind.rows(part) for part in fetched.parts]
-        if len(per_part) == 1:
-            rows = per_part[0]
-        else:
-            assert self.kind.merge is not None  # only additive reports are split
-            rows = self.kind.merge(per_part)
-        currency = next((p.currency for p in fetched.parts if p.currency), None)
-        for row in rows:
-            row["account_key"] = account_key(row)
-            # A split period's rows (and any column of the whole one) belong to the period asked for.
-            row["period_start"] = fetched.period.start.isoformat()
-            row["period_end"] = fetched.period.end.isoformat()
-            row["accounting_method"] = fetched.method
-            row["report_currency"] = currency
-            row["fetched_at"] = fetched.fetched_at
-        if self.kind.balanced:
-            debit, credit = totals(rows)
-            if debit != credit:
-                self.logger.warning(
-                    "%s %s (%s) does not balance: debits %s, credits %s",
-                    self.kind.name,
-                    fetched.period,
-                    fetched.method,
-                    debit,
-                    credit,
-                )
-        return rows
+        return period_records(
+            self.kind.name, fetched.period, fetched.method, fetched.parts, fetched.fetched_at, self.logger
+        )
 
     def records(self, periods: Sequence[Period], methods: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Records of every period and accounting method, period by period."""
@@ -629,6 +607,51 @@ class ReportReader:
             for method in methods:
                 fetched = together[method][i] if method in together else next(alone)
                 yield from self._records(fetched)
+
+
+def period_records(
+    name: str,
+    period: Period,
+    method: str,
+    parts: Sequence[Report],
+    fetched_at: str,
+    logger: logging.Logger,
+) -> list[dict[str, Any]]:
+    """The records of one report for one period and accounting method, from the report (or the
+    reports of its pieces) read for it: the rows of the report's kind, each keyed and stamped with
+    the period, the method, the currency and when it was read; a trial balance that does not balance
+    is logged. Every edition's reports become records here (QuickBooks Desktop builds its
+    :class:`Report` from a ``ReportRet``)."""
+    kind = _KINDS[name]
+    per_part = [kind.rows(part) for part in parts]
+    if len(per_part) == 1:
+        rows = per_part[0]
+    else:
+        assert kind.merge is not None  # only additive reports are split
+        rows = kind.merge(per_part)
+    currency = next((p.currency for p in parts if p.currency), None)
+    for row in rows:
+        row["account_key"] = account_key(row)
+        # A split period's rows (and any column of the whole one) belong to the period asked for.
+        row["period_start"] = period.start.isoformat()
+        row["period_end"] = period.end.isoformat()
+        row["accounting_method"] = method
+        row["report_currency"] = currency
+        row["fetched_at"] = fetched_at
+    if kind.balanced:
+        debit, credit = totals(rows)
+        if debit != credit:
+            logger.warning(
+                "%s %s (%s) does not balance: debits %s, credits %s", name, period, method, debit, credit
+            )
+    return rows
+
+
+def report_definition(name: str) -> ReportDefinition:
+    """The stream of one report: its schema and key (the same for every edition that has it)."""
+    return ReportDefinition(
+        name, _KINDS[name].schema(), ("account_key", "period_start", "period_end", "accounting_method")
+    )
 
 
 # -- what the tap imports ------------------------------------------------------------------------
@@ -673,12 +696,7 @@ def report_definitions(config: Mapping[str, Any]) -> list[ReportDefinition]:
     unknown = [n for n in wanted if n not in _KINDS]
     if unknown:
         raise ValueError(f"reports: {', '.join(unknown)} not among {', '.join(REPORTS)}")
-    return [
-        ReportDefinition(
-            name, _KINDS[name].schema(), ("account_key", "period_start", "period_end", "accounting_method")
-        )
-        for name in dict.fromkeys(wanted)
-    ]
+    return [report_definition(name) for name in dict.fromkeys(wanted)]
 
 
 def report_reader(client: QBOClient, name: str, unit: str, logger: logging.Logger) -> ReportReader:
