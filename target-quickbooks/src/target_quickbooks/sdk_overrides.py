@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import copy
 
+from qbd_client import settings as desktop_settings
 from qbo_client import redact
+from qbo_client import settings as online_settings
 from qbo_client.config_checks import SettingsError, invalid_settings
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.target_base import Target
@@ -23,6 +25,10 @@ from typing_extensions import override
 
 class FatalConfigValidation(Target):
     """A target whose invalid config ends in one line naming each setting, not a log line per error."""
+
+    #: A plugin's own settings that only one edition reads (see :func:`qbd_client.settings.check_edition`).
+    desktop_only_settings: tuple[str, ...] = ()
+    online_only_settings: tuple[str, ...] = ()
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -36,10 +42,29 @@ class FatalConfigValidation(Target):
         ``__init__`` could.
         """
         redact.protect_settings(self._config)
+        # The settings as given, before defaults are filled in (Meltano passes defaults too: a value
+        # equal to its default is not "given" either).
+        defaults = {
+            name: prop["default"]
+            for name, prop in self.config_jsonschema.get("properties", {}).items()
+            if "default" in prop
+        }
+        given = {k: v for k, v in self._config.items() if k not in defaults or v != defaults[k]}
         try:
-            return super()._validate_config(raise_errors=raise_errors)
+            found = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
             raise SettingsError(invalid_settings(exc.errors)) from None
+        # Which settings are required depends on the edition: the schema marks none of them.
+        problem = desktop_settings.check_edition(
+            {**given, "edition": self._config.get("edition")},
+            online_names=online_settings.NAMES,
+            online_required=online_settings.REQUIRED,
+            desktop_only=self.desktop_only_settings,
+            online_only=self.online_only_settings,
+        )
+        if problem:
+            raise SettingsError(problem)
+        return found
 
 
 class StateAfterWrites(Target):

@@ -24,6 +24,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
     from .target import TargetQuickBooks
+    from .writer import Writer
 
 
 class QuickBooksSink(BatchSink):
@@ -69,9 +70,18 @@ class QuickBooksSink(BatchSink):
         with a reason per record, rather than against the stream's schema with a stack trace."""
         return None
 
+    @property
+    def writer(self) -> Writer:
+        """The run's QuickBooks Online writer."""
+        from .writer import Writer
+
+        writer = self.quickbooks.writer
+        assert isinstance(writer, Writer)
+        return writer
+
     @override
     def process_record(self, record: dict, context: dict) -> None:
-        writer = self.quickbooks.writer
+        writer = self.writer
         if self.report is not None:
             writer.counts["report_rows_ignored"] += 1
             return

@@ -1,4 +1,4 @@
-"""target-quickbooks: Singer records into a QuickBooks Online company."""
+"""target-quickbooks: Singer records into a QuickBooks Online or QuickBooks Desktop company."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from qbd_client import settings as desktop_settings
+from qbd_client.client import BridgeError
+from qbd_client.errors import QBDError
 from qbo_client import authorize, redact
 from qbo_client import settings as client_settings
 from qbo_client.config import ClientConfig
@@ -16,13 +19,17 @@ from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.exceptions import InvalidInputLine
+from singer_sdk.sinks import Sink
 from typing_extensions import override
 
 from .deadletter import FailFast
+from .desktop.sink import DesktopSink
+from .desktop.writer import DesktopSettings, DesktopWriter
 from .edition import Edition, RunContext
 from .mapping import StreamMappingError, check_explicit
 from .online.edition import OnlineEdition
 from .reader import QuickBooksReader
+from .run import RunWriter
 from .sdk_overrides import FatalConfigValidation, StateAfterWrites
 from .sinks import QuickBooksSink
 from .writer import Settings, Writer
@@ -43,8 +50,13 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
     #: and runs the target inside ``invoke`` and hands no instance back.
     exit_status = 0
 
+    #: Settings only one edition reads (given with the other edition, they are refused by name).
+    desktop_only_settings: tuple[str, ...] = ("desktop_source_company",)
+    online_only_settings: tuple[str, ...] = ("source_realm_id",)
+
     config_jsonschema = th.PropertiesList(
-        *client_settings.sdk_properties(),
+        *client_settings.sdk_properties(required=False),
+        *desktop_settings.sdk_properties(),
         # -- what to write and how --
         th.Property(
             "stream_maps_to_objects",
@@ -98,6 +110,36 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
             "batch_size", th.IntegerType, default=30, description="Items per batch request (at most 30)."
         ),
         th.Property("spool_dir", th.StringType, description="Where records wait on disk before a drain."),
+        # -- QuickBooks Desktop (edition desktop) --
+        th.Property(
+            "desktop_records_per_message_set",
+            th.IntegerType(minimum=1, maximum=500),
+            default=100,
+            description="Desktop: write requests per qbXML message set. Many per set keeps the round trips "
+            "through the Web Connector few; each answer holds the whole object written, and an answer "
+            "too large makes the Web Connector time out",
+        ),
+        th.Property(
+            "desktop_list_deletes",
+            th.StringType,
+            default="delete",
+            allowed_values=["delete", "inactivate"],
+            description="Desktop: what a deleted list record (Customer, Account, ...) does: delete the "
+            "object (ListDel; QuickBooks refuses it for an object in use) or make it inactive",
+        ),
+        th.Property(
+            "desktop_source_company",
+            th.StringType,
+            description="Desktop: the company the records come from (its name on the bridge); a name other "
+            "than company turns copy_mode on",
+        ),
+        th.Property(
+            "desktop_busy_wait",
+            th.NumberType(minimum=0),
+            default=2.0,
+            description="Desktop: seconds before sending again what QuickBooks answered busy (3170-3180), "
+            "times the attempt",
+        ),
     ).to_dict()
 
     @classmethod
@@ -132,16 +174,58 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
         if self.config.get("create_only") and self.config.get("update_only"):
             raise SettingsError("create_only and update_only exclude each other: set one of them")
         self.finishing = False
-        self._writer: Writer | None = None
+        self.edition = desktop_settings.edition_of(self.config)
+        self._writer: RunWriter | None = None
         #: What the last run did (kept after the writer is closed, for callers and tests).
         self.counts: dict[str, int] = {}
         self.client_stats: dict[str, int] = {}
 
     @property
-    def writer(self) -> Writer:
+    def writer(self) -> RunWriter:
+        """The run's writer (:mod:`target_quickbooks.run`): Online's, or Desktop's for edition desktop."""
         if self._writer is None:
-            self._writer = Writer(self._settings(), self.open_edition)
+            if self.edition == "desktop":
+                self._writer = DesktopWriter(self._desktop_settings())
+            else:
+                self._writer = Writer(self._settings(), self.open_edition)
         return self._writer
+
+    @override
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """One sink class per edition: Online's checks records against Online's catalog."""
+        return DesktopSink if self.edition == "desktop" else QuickBooksSink
+
+    def _desktop_settings(self) -> DesktopSettings:
+        config = self.config
+        company = str(config["company"])
+        source = str(config.get("desktop_source_company") or "")
+        copy_mode = bool(config.get("copy_mode")) or bool(source and source != company)
+        id_map = config.get("id_map_path")
+        if id_map:
+            id_map_path = Path(str(id_map)).expanduser()
+        else:
+            id_map_path = (
+                Path.home() / ".target-quickbooks" / f"idmap-desktop-{source or 'source'}-to-{company}.sqlite"
+            )
+        return DesktopSettings(
+            bridge_url=str(config["bridge_url"]),
+            bridge_token=str(config["bridge_token"]),
+            company=company,
+            wait_for_qbwc=float(config.get("wait_for_qbwc") or desktop_settings.DEFAULT_WAIT_FOR_QBWC),
+            copy_mode=copy_mode,
+            create_only=bool(config.get("create_only")),
+            update_only=bool(config.get("update_only")),
+            dry_run=bool(config.get("dry_run")),
+            fail_fast=bool(config.get("fail_fast")),
+            dead_letter_path=Path(
+                str(config.get("dead_letter_path") or "target-quickbooks-dead-letter.jsonl")
+            ),
+            id_map_path=id_map_path,
+            spool_dir=Path(str(config["spool_dir"])) if config.get("spool_dir") else None,
+            records_per_message_set=int(config.get("desktop_records_per_message_set") or 100),
+            list_deletes=str(config.get("desktop_list_deletes") or "delete"),
+            busy_wait=float(config.get("desktop_busy_wait", 2.0)),
+        )
 
     def open_edition(self, run: RunContext) -> Edition:
         """The QuickBooks edition the records are written to (:mod:`target_quickbooks.edition`);
@@ -238,6 +322,8 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
             StreamMappingError,
             FailFast,
             QBOError,
+            QBDError,
+            BridgeError,
         ) as exc:
             cls.logger.error("target-quickbooks stopped: %s", exc)
             sys.exit(2)

@@ -1,0 +1,1 @@
+"""QuickBooks Desktop: the target writes through qbd-bridge and the Web Connector (see :mod:`.writer`)."""
