@@ -56,9 +56,10 @@ def read(client: BridgeClient, objects: Sequence[str] = OBJECTS, **filters: Any)
     for name in objects:
         spec = catalog.get(name)
         fields: dict[str, Any] = dict(filters.get(name, {}))
-        if spec.iterator:
+        named = any(k in fields for k in ("ListID", "FullName", "TxnID", "RefNumber"))
+        if spec.iterator and not named:
             fields.setdefault("MaxReturned", 100)
-        if spec.is_list and "ListID" not in fields and "FullName" not in fields:
+        if spec.is_list and not named:
             fields.setdefault("ActiveStatus", "All")
         if spec.line_items:
             fields["IncludeLineItems"] = True
@@ -77,7 +78,11 @@ def messages(records: Mapping[str, Iterable[dict]], *, state: dict | None = None
     for name, rows in records.items():
         schema = schemas.load(name)
         spec = catalog.get(name)
-        out.append({"type": "SCHEMA", "stream": name, "schema": schema, "key_properties": [spec.id_field]})
+        rows = list(rows)
+        # tap-quickbooks keys its streams by ListID/TxnID; records made by hand for a new object have none
+        keyed = bool(rows) and all(row.get(spec.id_field) for row in rows)
+        keys = [spec.id_field] if keyed else []
+        out.append({"type": "SCHEMA", "stream": name, "schema": schema, "key_properties": keys})
         out.extend({"type": "RECORD", "stream": name, "record": row} for row in rows)
     if state is not None:
         out.append({"type": "STATE", "value": state})

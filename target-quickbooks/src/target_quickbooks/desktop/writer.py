@@ -562,19 +562,30 @@ class DesktopWriter:
             if not requests:
                 return finished
             size = max(1, self.settings.records_per_message_set)
-            batches = [requests[i : i + size] for i in range(0, len(requests), size)]
-            message_sets = [qbxml.message_set([r for _, r in batch]) for batch in batches]
             self.counts["write_requests"] += len(requests)
-            answers = self.jobs.run(message_sets, label="target-quickbooks write", salt=f"round {attempt}")
-            for batch, answer in zip(batches, answers, strict=True):
-                for step, _request_element in batch:
-                    outcome = self._outcome(step, answer, attempt)
-                    if outcome == "again":
-                        again.append(step)
-                    elif outcome == "stale":
-                        stale.append(step)
-                    else:
-                        finished += 1
+            # Adds of objects without a natural key (Deposit, TimeTracking, Transfer) go in a job of
+            # their own: after a restart nothing finds them again, and only the job's key (its
+            # content) keeps them from being added twice, so that content must not depend on what
+            # else the wave holds.
+            blind = [(s, r) for s, r in requests if s.action == "add" and not s.spec.natural_key]
+            named = [(s, r) for s, r in requests if not (s.action == "add" and not s.spec.natural_key)]
+            for group in (named, blind):
+                if not group:
+                    continue
+                batches = [group[i : i + size] for i in range(0, len(group), size)]
+                message_sets = [qbxml.message_set([r for _, r in batch]) for batch in batches]
+                answers = self.jobs.run(
+                    message_sets, label="target-quickbooks write", salt=f"round {attempt}"
+                )
+                for batch, answer in zip(batches, answers, strict=True):
+                    for step, _request_element in batch:
+                        outcome = self._outcome(step, answer, attempt)
+                        if outcome == "again":
+                            again.append(step)
+                        elif outcome == "stale":
+                            stale.append(step)
+                        else:
+                            finished += 1
             if stale:
                 again.extend(self._reapply(stale))
             self.ledger.save()
