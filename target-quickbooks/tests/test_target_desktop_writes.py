@@ -252,6 +252,6 @@ def test_busy_answers_are_sent_again(stack: DesktopStack, acme: BridgeClient, tm
     finally:
         emulated.set_faults(ConnectorFaults())
     assert (run.counts["create"], run.counts.get("dead_lettered", 0)) == (5, 0)
-    assert run.counts["busy"] == 5 and run.stats["retries"] == 5
+    assert (run.counts["busy"], run.stats["retries"]) == (5, 5)
     names = {c["Name"] for c in h.read(acme, ["Class"])["Class"]}
     assert {f"Busy Class {n}" for n in range(5)} <= names
