@@ -5,7 +5,9 @@ answers it (Intuit's "Craig's Design and Landscaping Services" is the model), in
 can insert them: every object an object refers to comes first. The books hang together: invoices
 carry the payments that paid them, payments are deposited, bills are paid by bill payments,
 purchase orders turn into bills, estimates into invoices, taxes are computed per rate, and a
-tax return sums the tax collected in its quarter.
+tax return sums the tax collected in its quarter. The bank accounts open on the year's first day
+with the owner's opening balances (one journal entry against Opening Balance Equity), enough that
+no bank account is overdrawn at any time of the year.
 
 Money is computed in integer cents (so ``Amount == Qty * UnitPrice`` and totals add up exactly)
 and written as JSON numbers. Times are the company's fixed offset, -08:00. Output depends only on

@@ -61,6 +61,7 @@ class Books:
     contractor_pool: Pool
     employee_list: list[Party]
     employee_pool: Pool
+    opening: Txn
 
     def __init__(self, seed: int, size: int, now: datetime) -> None:
         self.rng = random.Random(seed)

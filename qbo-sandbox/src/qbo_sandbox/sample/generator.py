@@ -51,6 +51,7 @@ def build(b: Books) -> None:
     sales.payments(b, q["Payment"])
     purchases.bill_payments(b, q["BillPayment"])
     banking.deposits(b, q["Deposit"])
+    banking.opening_balances(b)
     numbering.number(b)
     lists.emit_items(b)
     parties.emit_parties(b)

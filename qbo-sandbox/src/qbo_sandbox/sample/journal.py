@@ -1,16 +1,22 @@
-"""Journal entries: depreciation, payroll summaries, loan and sales tax payments, reclassifications."""
+"""Journal entries: the opening balances, depreciation, payroll summaries, loan and sales tax payments,
+reclassifications."""
 
 from __future__ import annotations
 
 from .books import Books
 from .data.accounts import JE_TEMPLATES
-from .model import HOME, Payload
+from .model import DAY, HOME, Payload, Txn
+
+#: The opening entry's time: the year's first day (day 1: day 0 lies just outside the year a report
+#: of the last 365 days covers), before business hours, so before any other transaction.
+_OPENING_TS = DAY + 6 * 3600 + 45 * 60
 
 
 def journal_entries(b: Books, q: dict[str, int]) -> None:
-    """Journal entries drawn from :data:`~.data.accounts.JE_TEMPLATES`, each side summing to the total."""
+    """The opening balances on the first day, then entries drawn from :data:`~.data.accounts.JE_TEMPLATES`."""
     rng = b.rng
-    for day in b.days(q["JournalEntry"]):
+    b.opening = opening_entry(b)
+    for day in b.days(q["JournalEntry"] - 1):
         note, legs, lo, hi, adjustment = rng.choice(JE_TEMPLATES)
         total = rng.randint(lo, hi)
         debits = [key for key, side in legs if side == "Debit"]
@@ -43,3 +49,17 @@ def journal_entries(b: Books, q: dict[str, int]) -> None:
         }
         t = b.txn("JournalEntry", b.at(day), p)
         t.total = total
+
+
+def opening_entry(b: Books) -> Txn:
+    """The journal entry that opens the bank accounts against Opening Balance Equity, as QBO records
+    an account's opening balance; its lines are written by :func:`~.banking.opening_balances` once
+    the year's payments are known."""
+    p: Payload = {
+        "TxnDate": b.clock.dates[_OPENING_TS // DAY],
+        "CurrencyRef": {"value": HOME[0], "name": HOME[1]},
+        "PrivateNote": "Opening balances",
+        "Line": [],
+        "Adjustment": False,
+    }
+    return b.txn("JournalEntry", _OPENING_TS, p)
