@@ -1,0 +1,39 @@
+"""Reports answered from the ledger's postings (TrialBalance, ProfitAndLoss, BalanceSheet, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from qbo_sandbox import clock, reports
+from qbo_sandbox.faults import QBOFault
+
+from .core import Endpoint
+
+
+class Reports(Endpoint):
+    """``GET reports/{name}``."""
+
+    def report(self, realm: str, name: str, params: Mapping[str, str]) -> dict[str, Any]:
+        """A report by name, with the parameters QBO takes."""
+        accounts = list(self.store.iter_payloads(realm, "Account"))
+        company_row = self.store.singleton(realm, "CompanyInfo")
+        prefs_row = self.store.singleton(realm, "Preferences")
+
+        def balances(start: date | None, end: date, basis: str) -> dict[str, float]:
+            return self.store.balances(realm, start.isoformat() if start else None, end.isoformat(), basis)
+
+        try:
+            return reports.run_report(
+                name,
+                params,
+                balances=balances,
+                accounts=accounts,
+                company=company_row.payload() if company_row else {},
+                preferences=prefs_row.payload() if prefs_row else None,
+                today=clock.today(self.tz),
+                now=self.core.now(),
+            )
+        except reports.ReportError as exc:
+            raise QBOFault(exc.code, exc.message, exc.detail) from exc
