@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import duckdb
 import pytest
 import yaml
 from pipeline import REPO_ROOT, meltano_env, meltano_executable, run_meltano
-from qbo_client import catalog
+from qbo_client import catalog, schemas
 from qbo_sandbox.config import LimitsConfig, SandboxConfig
 from qbo_sandbox.testing import RunningSandbox, issue_credentials
 
@@ -189,6 +189,76 @@ def recent_transaction(sandbox: RunningSandbox, since: str) -> tuple[str, dict[s
     raise AssertionError(f"the sample company has no transaction dated {since} or later")
 
 
+def utc(text: str) -> datetime:
+    """An ISO date-time with an offset as the naive UTC value a TIMESTAMP column holds."""
+    return datetime.fromisoformat(text).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def check_column_types(p: Pipeline) -> None:
+    """Every top-level ``format: date`` property is a DATE column, every ``date-time`` a TIMESTAMP."""
+    found = {
+        (table, column): kind
+        for table, column, kind in p.query(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main'"
+        )
+    }
+    expected = {
+        ("trialbalance", "period_start"): "DATE",
+        ("trialbalance", "period_end"): "DATE",
+        ("trialbalance", "fetched_at"): "TIMESTAMP",
+    }
+    for spec in catalog.OBJECTS:
+        table = spec.name.lower()
+        expected[(table, "lastupdatedtime")] = "TIMESTAMP"
+        expected[(table, "_sdc_deleted_at")] = "TIMESTAMP"
+        for name, prop in schemas.load(spec.name)["properties"].items():
+            if prop.get("format") in ("date", "date-time"):
+                expected[(table, name.lower())] = "DATE" if prop["format"] == "date" else "TIMESTAMP"
+    assert {key: found.get(key) for key in expected} == expected
+    assert len([k for k in expected if k[1] not in ("lastupdatedtime", "_sdc_deleted_at")]) > 50
+
+
+def account_refs(value: Any) -> set[str]:
+    """The Ids of every ``...AccountRef`` anywhere in an object."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key.endswith("AccountRef") and isinstance(inner, dict) and "value" in inner:
+                found.add(str(inner["value"]))
+            else:
+                found |= account_refs(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= account_refs(inner)
+    return found
+
+
+def sandbox_balances(sandbox: RunningSandbox) -> dict[str, dict[str, Any]]:
+    """Every account of the sandbox by Id (CurrentBalance, Classification, AccountSubType)."""
+    answer = sandbox.session().get(
+        f"{sandbox.company_url}/query",
+        params={"query": "SELECT * FROM Account WHERE Active IN (true, false) MAXRESULTS 1000"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return {a["Id"]: a for a in answer.json()["QueryResponse"]["Account"]}
+
+
+#: The README's query ("Account balances after a delete"): balance sheet accounts as of the latest
+#: TrialBalance period, which every incremental run reads again.
+BALANCES_FROM_TRIAL_BALANCE = """
+SELECT a.id, a.name, a.classification,
+       round(CASE a.classification WHEN 'Asset' THEN coalesce(tb.debit, 0) - coalesce(tb.credit, 0)
+                                   ELSE coalesce(tb.credit, 0) - coalesce(tb.debit, 0) END, 2) AS balance
+FROM account a
+LEFT JOIN trialbalance tb ON tb.account_id = a.id AND tb.accounting_method = 'Accrual'
+     AND tb.period_start = (SELECT max(period_start) FROM trialbalance)
+WHERE a._sdc_deleted_at IS NULL AND a.classification IN ('Asset', 'Liability', 'Equity')
+ORDER BY a.classification, a.name
+"""
+
+
 def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: RunningSandbox) -> None:
     p, sandbox = pipeline, qbo_sandbox
 
@@ -201,6 +271,17 @@ def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: 
     assert sum(expected.values()) > 500
     assert p.query("SELECT count(*) FROM main.purchase WHERE _sdc_deleted_at IS NOT NULL") == [(0,)]
     check_trial_balance(p, sandbox)
+    check_column_types(p)
+    latest = one(sandbox, "SELECT * FROM Invoice ORDERBY TxnDate DESC, Id DESC MAXRESULTS 1")
+    assert p.query(
+        "SELECT txndate, duedate, lastupdatedtime FROM main.invoice WHERE id = ?", [latest["Id"]]
+    ) == [
+        (
+            date.fromisoformat(latest["TxnDate"]),
+            date.fromisoformat(latest["DueDate"]),
+            utc(latest["MetaData"]["LastUpdatedTime"]),
+        )
+    ]
     (first_batch,) = p.query(
         "SELECT max(m) FROM ("
         + " UNION ALL ".join(f'SELECT max(_sdc_batched_at) m FROM main."{t}"' for t in tables(p))
@@ -256,9 +337,35 @@ def test_full_then_incremental_run_into_duckdb(pipeline: Pipeline, qbo_sandbox: 
         f"SELECT id, _sdc_deleted_at FROM main.{kind.lower()} WHERE _sdc_deleted_at IS NOT NULL"
     )
     assert [row[0] for row in deleted] == [txn["Id"]]
-    assert datetime.fromisoformat(deleted[0][1]) >= datetime.fromisoformat(txn["MetaData"]["LastUpdatedTime"])
+    assert deleted[0][1] >= utc(txn["MetaData"]["LastUpdatedTime"])
     assert sum(p.query(f"SELECT count(_sdc_deleted_at) FROM main.{t}")[0][0] for t in tables(p)) == 1
     check_trial_balance(p, sandbox)
+    check_column_types(p)
+
+    # The delete moved account balances, but no Account changed in QuickBooks' eyes (its
+    # LastUpdatedTime stays), so the account table keeps the balances of before for the accounts
+    # of the deleted transaction (the README says so); the latest TrialBalance period has them.
+    accounts = sandbox_balances(sandbox)
+    in_table = dict(p.query("SELECT id, currentbalance FROM main.account WHERE _sdc_deleted_at IS NULL"))
+    stale = {
+        i for i, balance in in_table.items() if round(balance, 2) != round(accounts[i]["CurrentBalance"], 2)
+    }
+    assert stale
+    assert stale <= account_refs(txn)
+    from_report = {row[0]: row[3] for row in p.query(BALANCES_FROM_TRIAL_BALANCE)}
+    # Retained Earnings: the report carries last years' profit into it, CurrentBalance does not
+    checked = {i for i in from_report if accounts[i].get("AccountSubType") != "RetainedEarnings"}
+    assert stale & checked
+    assert {i: from_report[i] for i in checked} == {
+        i: round(accounts[i]["CurrentBalance"], 2) for i in checked
+    }
+
+    # the README's refresh of the account table alone: every Account read again, under a state ID
+    # of its own, so the next `meltano run` still resumes from the bookmarks of run 2
+    log = p.run("el", "tap-quickbooks", "target-duckdb", "--select", "Account")
+    assert "ephemeral state ID" in log
+    in_table = dict(p.query("SELECT id, currentbalance FROM main.account WHERE _sdc_deleted_at IS NULL"))
+    assert in_table == {i: a["CurrentBalance"] for i, a in accounts.items()}
 
 
 def test_copy_company_job(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: RunningSandbox) -> None:
