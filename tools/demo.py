@@ -8,7 +8,9 @@ Against the local sandbox (the default, Meltano environment ``dev``):
 3. change the company through the API: update an invoice and a customer, delete an expense;
 4. ``meltano run tap-quickbooks target-duckdb`` again: it resumes from the state Meltano saved, so
    only the changes move (the deleted expense arrives marked with ``_sdc_deleted_at``);
-5. print rows per table, what the second run brought, and the trial balance with its totals;
+5. print rows per table, what the second run brought, the trial balance with its totals, the
+   latest invoices (the README's first query) and the balance of the account the deleted expense
+   was paid from, as the account table has it and as the trial balance does;
 6. stop the sandbox and leave the DuckDB file to explore.
 
 With a real company's credentials in the environment (TAP_QUICKBOOKS_CLIENT_ID,
@@ -77,7 +79,10 @@ def prod() -> int:
         return 1
     with duckdb.connect(str(db), read_only=True) as con:
         print_tables(con, since=before)
-        return print_trial_balance(con)
+        code = print_trial_balance(con)
+        print_invoices(con)
+    print_explore(db)
+    return code
 
 
 # -- the sandbox ----------------------------------------------------------------------------------
@@ -139,7 +144,7 @@ def dev_pipeline(url: str, creds: dict[str, str], db: Path) -> int:
         total = sum(count for _, count, _ in table_counts(con))
     print(f"  {total} rows in {rel(db)}")
 
-    changes = change_company(url, creds)
+    changes, paid_from = change_company(url, creds)
     print("changed the company through the API:")
     for line in changes:
         print(f"  {line}")
@@ -151,14 +156,17 @@ def dev_pipeline(url: str, creds: dict[str, str], db: Path) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         print_tables(con, since=first)
         code = print_trial_balance(con)
-    print(f"\nthe data stays in {rel(db)} (DuckDB 1.4, schema main, a table per stream), e.g.")
-    explore = f"con = duckdb.connect('{rel(db)}'); con.sql('FROM invoice').show()"
-    print(f'.venv/bin/python -c "import duckdb; {explore}"')
+        print_invoices(con)
+        print_balance(con, paid_from)
+    print_explore(db)
     return code
 
 
-def change_company(url: str, creds: dict[str, str]) -> list[str]:
-    """Update an invoice and a customer, delete the latest expense (a Purchase)."""
+def change_company(url: str, creds: dict[str, str]) -> tuple[list[str], str]:
+    """Update an invoice and a customer, delete the latest expense (a Purchase).
+
+    Returns what was done and the Id of the account the expense was paid from.
+    """
     sys_dir = Path(os.environ.get("MELTANO_SYS_DIR_ROOT") or REPO_ROOT / ".meltano")
     client = QBOClient.from_config(
         {
@@ -197,7 +205,7 @@ def change_company(url: str, creds: dict[str, str]) -> list[str]:
         purchase = purchases[0]
         client.delete("Purchase", purchase["Id"], purchase["SyncToken"])
         done.append(f"Purchase {purchase['Id']} ({purchase['TxnDate']}, {purchase['TotalAmt']:.2f}): deleted")
-        return done
+        return done, str(purchase["AccountRef"]["value"])
     finally:
         client.close()
 
@@ -288,6 +296,66 @@ def print_trial_balance(con: Any) -> int:
         return 1
     print(f"debit = credit in all {len(rows)} periods")
     return 0
+
+
+#: The first query of the README: the latest invoices, the columns a reader looks for first.
+INVOICES = """
+SELECT docnumber AS number, txndate AS date, customerref->>'name' AS customer,
+       totalamt AS total, balance, duedate AS due
+FROM invoice
+WHERE _sdc_deleted_at IS NULL
+ORDER BY txndate DESC, docnumber DESC
+LIMIT 5
+"""
+
+#: The README's "Account balances after a delete": balance sheet accounts as of the latest
+#: TrialBalance period (the open month, which every incremental run reads again).
+BALANCES = """
+SELECT a.id, a.name, a.currentbalance,
+       round(CASE a.classification WHEN 'Asset' THEN coalesce(tb.debit, 0) - coalesce(tb.credit, 0)
+                                   ELSE coalesce(tb.credit, 0) - coalesce(tb.debit, 0) END, 2) AS balance
+FROM account a
+LEFT JOIN trialbalance tb ON tb.account_id = a.id AND tb.accounting_method = 'Accrual'
+     AND tb.period_start = (SELECT max(period_start) FROM trialbalance)
+WHERE a._sdc_deleted_at IS NULL AND a.classification IN ('Asset', 'Liability', 'Equity')
+"""
+
+
+def print_invoices(con: Any) -> None:
+    """The README's first query, and how many invoices are open for how much."""
+    rows = con.execute(INVOICES).fetchall()
+    print(
+        f"\nthe latest invoices (the README's first query)\n{'number':<8}{'date':<12}{'customer':<28}", end=""
+    )
+    print(f"{'total':>10}{'balance':>10}  due")
+    for number, day, customer, total, balance, due in rows:
+        who = (customer or "")[:27]
+        print(f"{number or '':<8}{day!s:<12}{who:<28}{total or 0:>10,.2f}{balance or 0:>10,.2f}  {due or ''}")
+    (count, owed) = con.execute(
+        "SELECT count(*), coalesce(sum(balance), 0) FROM invoice "
+        "WHERE _sdc_deleted_at IS NULL AND balance > 0"
+    ).fetchone()
+    print(f"{count} invoices open, {owed:,.2f} to collect")
+
+
+def print_balance(con: Any, account_id: str) -> None:
+    """The account the deleted expense was paid from: its balance in the account table and the report's."""
+    found = [row for row in con.execute(BALANCES).fetchall() if row[0] == account_id]
+    if not found:
+        return
+    _, name, in_table, from_report = found[0]
+    print(f"\n{name}, the account that paid the deleted expense (README: account balances after a delete)")
+    print(f"  {in_table:>12,.2f}  in the account table: the balance of the account's last change")
+    print(f"  {from_report:>12,.2f}  from the trial balance of the open month: the balance now")
+
+
+def print_explore(db: Path) -> None:
+    print(
+        f"\nthe data stays in {rel(db)} (DuckDB 1.4, schema main, a table per stream); in .venv/bin/python:"
+    )
+    print(f"  import duckdb; con = duckdb.connect('{rel(db)}', read_only=True)")
+    query = " ".join(INVOICES.split())
+    print(f'  con.sql("{query}").show()')
 
 
 def rel(path: Path) -> str:
