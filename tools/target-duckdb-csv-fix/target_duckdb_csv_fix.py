@@ -211,12 +211,12 @@ def add_metadata_values_to_record(record_message: dict[str, Any]) -> dict[str, A
 def install() -> None:
     """Put the corrections in place of target-duckdb's functions (before ``target_duckdb.main``)."""
     connect = target_duckdb.duckdb_connect
-    target_duckdb.duckdb_connect = lambda config: HeaderlessCopy(connect(config))  # type: ignore[assignment]
-    db_sync.column_type = column_type  # type: ignore[assignment]
-    db_sync.DbSync.record_to_flattened = record_to_flattened  # type: ignore[method-assign]
-    db_sync.DbSync.update_columns = update_columns  # type: ignore[method-assign]
-    target_duckdb.add_metadata_columns_to_schema = add_metadata_columns_to_schema  # type: ignore[assignment]
-    target_duckdb.add_metadata_values_to_record = add_metadata_values_to_record  # type: ignore[assignment]
+    target_duckdb.duckdb_connect = lambda config: HeaderlessCopy(connect(config))
+    db_sync.column_type = column_type
+    db_sync.DbSync.record_to_flattened = record_to_flattened
+    db_sync.DbSync.update_columns = update_columns
+    target_duckdb.add_metadata_columns_to_schema = add_metadata_columns_to_schema
+    target_duckdb.add_metadata_values_to_record = add_metadata_values_to_record
 
 
 def main() -> None:
