@@ -126,6 +126,9 @@ class Step:
     fields: dict[str, Any] = field(default_factory=dict)
     target_id: str | None = None
     inactivate_after: bool = False
+    #: A voided transaction of the source (QuickBooks keeps it, zeroed, its Memo starting "VOID:"):
+    #: added as it was, then voided, so that its lines leave no posting and no stock behind.
+    void_after: bool = False
     followup: bool = False
     stale_retried: bool = False
     #: The Ret elements the record sets (a 3200 re-read compares them).
@@ -175,6 +178,7 @@ class DesktopWriter:
         self._seq = 0
         self._added_at_drain = -1
         self._inactivations: list[Step] = []
+        self._voids: list[Step] = []
         self._stage = Stage()
 
     @property
@@ -289,6 +293,13 @@ class DesktopWriter:
             steps.append(step)
         finished += self._execute(steps)
         self.ledger.save()
+        voids, self._voids = self._voids, []
+        if voids and self.settings.dry_run:
+            for step in voids:
+                self._plan_out(json.dumps({"dry_run": True, **_describe(step)}))
+        elif voids:
+            self._write(voids)
+            self.ledger.save()
         return finished, waiting
 
     # -- references ---------------------------------------------------------------------------------
@@ -444,6 +455,9 @@ class DesktopWriter:
             return Step(record, spec, "void", existing, target_id=str(existing[spec.id_field]))
         shaper = self._shaper(spec)
         inactive = record.payload.get("IsActive") is False and spec.is_list
+        voided = spec.void and str(record.payload.get("Memo") or "").startswith("VOID:")
+        if voided and existing is not None and not str(existing.get("Memo") or "").startswith("VOID:"):
+            return Step(record, spec, "void", existing, target_id=str(existing[spec.id_field]))
         if existing is None:
             if self.settings.update_only:
                 raise RecordError(
@@ -456,7 +470,9 @@ class DesktopWriter:
                 # added active, made inactive at the end: the run's transactions may still use it
                 fields.pop("IsActive", None)
             # an object with no Mod (terms, payment methods) is added inactive: it cannot be changed later
-            return Step(record, spec, "add", None, fields, inactivate_after=inactive and spec.mod)
+            return Step(
+                record, spec, "add", None, fields, inactivate_after=inactive and spec.mod, void_after=voided
+            )
         target = str(existing[spec.id_field])
         if self.settings.create_only:
             return Step(record, spec, "skip", existing, target_id=target)
@@ -707,6 +723,8 @@ class DesktopWriter:
             self.ledger.claim(spec.name, target, record.source_id, bind=bind)
         if step.inactivate_after and target:
             self._inactivations.append(Step(record, spec, "inactivate", target_id=target, followup=True))
+        if step.void_after and target:
+            self._voids.append(Step(record, spec, "void", target_id=target, followup=True))
         if not step.followup:
             self.spool.done(record)
         return 1
@@ -955,7 +973,8 @@ def _build_order(record: PendingRecord) -> tuple[Any, ...]:
             depth = str(record.payload.get("FullName") or "").count(":")
         return (0, rank, depth, "", record.seq)
     created = _created(record)
-    return (1, 0 if created else rank, 0, created, record.seq)
+    number = record.payload.get("TxnNumber")
+    return (1, 0 if created else rank, number if isinstance(number, int) else 0, created, record.seq)
 
 
 def _dependencies(payload: Mapping[str, Any]) -> set[str]:
