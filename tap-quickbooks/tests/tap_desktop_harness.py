@@ -131,3 +131,36 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "| ERROR " in line or line.startswith("ERROR")]
+
+
+def company_ids(company: EmulatedCompany, name: str) -> list[str]:
+    """The ids of every record of ``name`` the emulated company file holds."""
+    store = company.company.store
+    with store.lock:
+        rows = store.conn.execute("SELECT id FROM records WHERE object = ? ORDER BY seq", (name,)).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def changed_since(company: EmulatedCompany, name: str, utc_text: str) -> set[str]:
+    """The ids of ``name`` whose TimeModified is at or after a UTC moment (the truth an incremental
+    run must match)."""
+    found = set()
+    for id_ in company_ids(company, name):
+        stored = company.company.get(name, id_)
+        if stored is not None and to_utc_text(str(stored["TimeModified"])) >= utc_text:
+            found.add(id_)
+    return found
+
+
+def current(company: EmulatedCompany, name: str, id_: str) -> dict[str, Any]:
+    """A record as the company holds it now (for its EditSequence)."""
+    found = company.company.get(name, id_)
+    assert found is not None, f"{name} {id_} is not in the company"
+    return found
+
+
+def touch(company: EmulatedCompany, name: str, id_: str, **fields: Any) -> dict[str, Any]:
+    """Modify a record as a QuickBooks user would (its current EditSequence)."""
+    spec = catalog.get(name)
+    body = {spec.id_field: id_, "EditSequence": current(company, name, id_)["EditSequence"], **fields}
+    return company.company.modify(name, body)
