@@ -4,6 +4,7 @@ by natural key, references by full name, 3200, busy answers, transaction lines, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,26 @@ def test_busy_answers_are_sent_again(stack: DesktopStack, acme: BridgeClient, tm
     assert (run.counts["busy"], run.stats["retries"]) == (5, 5)
     names = {c["Name"] for c in h.read(acme, ["Class"])["Class"]}
     assert {f"Busy Class {n}" for n in range(5)} <= names
+
+
+def test_a_dry_run_prints_the_plan_and_writes_nothing(
+    stack: DesktopStack, acme: BridgeClient, tmp_path: Path
+) -> None:
+    item = _service_item(acme)
+    records = {
+        "Customer": [{"Name": "Dry Co"}, {"Name": "Porch", "ParentRef": {"FullName": "Dry Co"}}],
+        "Invoice": [
+            {
+                "RefNumber": "DRY-1",
+                "CustomerRef": {"FullName": "Dry Co:Porch"},
+                "InvoiceLineRet": [{"ItemRef": {"FullName": item}, "Quantity": 1, "Rate": 5}],
+            }
+        ],
+    }
+    customers = h.count(acme, "Customer")
+    run = h.run(_config(stack, tmp_path, dry_run=True), h.messages(records))
+    assert run.counts["create"] == 3
+    planned = [line for line in run.stderr.splitlines() if line.startswith('{"dry_run": true')]
+    assert [json.loads(line)["object"] for line in planned] == ["Customer", "Customer", "Invoice"]
+    assert h.count(acme, "Customer") == customers
+    assert h.read(acme, ["Invoice"], Invoice={"RefNumber": ["DRY-1"]})["Invoice"] == []

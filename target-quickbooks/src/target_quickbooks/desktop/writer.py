@@ -87,6 +87,8 @@ WAVE = 500
 QUERY_NAMES = 250
 #: Rounds of writing a record gets (answers "busy" 3170-3180, a message set QuickBooks could not take).
 ROUNDS = 4
+#: The id a dry run gives an object it pretends to add.
+DRY_RUN_ID = "dry-run:"
 #: Status codes of a query that found none of what it named (not an error for a look-up).
 NOT_FOUND = (1, 500, 3120)
 
@@ -361,6 +363,8 @@ class DesktopWriter:
         wanted: dict[int, tuple[str | None, str]] = {}
         for record, spec in ready:
             target = self._target_id(record)
+            if target and target.startswith(DRY_RUN_ID):
+                continue  # pretended earlier in this dry run: nothing to read
             key = _natural_value(spec, record.payload)
             wanted[record.seq] = (target, key)
             if target:
@@ -385,6 +389,8 @@ class DesktopWriter:
                 by_key.setdefault((obj, identity_key(value)), []).append(row)
         out: dict[int, dict[str, Any]] = {}
         for record, spec in ready:
+            if record.seq not in wanted:
+                continue
             target, key = wanted[record.seq]
             if target and (spec.name, target) in by_id:
                 out[record.seq] = by_id[(spec.name, target)]
@@ -549,6 +555,9 @@ class DesktopWriter:
             for step in writes:
                 self._plan_out(json.dumps({"dry_run": True, **_describe(step)}))
                 step.inactivate_after = False
+                if step.action == "add":
+                    # a pretended object: records that name it (payments, children) plan against it
+                    step.target_id = f"{DRY_RUN_ID}{step.spec.name}:{step.record.seq}"
                 finished += self._finish(step, step.existing)
             return finished
         return finished + self._write(writes)
