@@ -13,6 +13,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -159,8 +160,10 @@ def current(company: EmulatedCompany, name: str, id_: str) -> dict[str, Any]:
     return found
 
 
-def touch(company: EmulatedCompany, name: str, id_: str, **fields: Any) -> dict[str, Any]:
-    """Modify a record as a QuickBooks user would (its current EditSequence)."""
+def touch(
+    company: EmulatedCompany, name: str, id_: str, at: datetime | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Modify a record as a QuickBooks user would (its current EditSequence), now or ``at``."""
     spec = catalog.get(name)
     body = {spec.id_field: id_, "EditSequence": current(company, name, id_)["EditSequence"], **fields}
-    return company.company.modify(name, body)
+    return company.company.modify(name, body, at=at)
