@@ -26,9 +26,9 @@ RefMapper = Callable[[str, Mapping[str, Any]], dict[str, str]]
 #: Maps a transaction id another transaction names (payments, deposits) to the target's.
 TxnMapper = Callable[[str], str]
 
-#: Fields the Ret and the Add both have but that mean different things: an ItemInventory's
-#: QuantityOnHand in a Ret is what the transactions left; in an Add it is an opening quantity
-#: (which would count the purchases twice in a copy).
+#: Fields the Ret and the Add both have but that mean different things in a company copy: an
+#: ItemInventory's QuantityOnHand in a Ret is what the transactions left; in an Add it is an opening
+#: quantity (which would count the copied purchases twice). Outside a copy it is the opening quantity.
 NOT_COPIED: dict[str, frozenset[str]] = {"ItemInventory": frozenset({"QuantityOnHand"})}
 #: Elements never sent: custom fields (DataExt has its own requests) and the Ret's line ids in an Add.
 SKIPPED = frozenset({"DataExt", "DataExtRet", "DataExtMod"})
@@ -98,10 +98,11 @@ def plain(value: Any) -> Any:
 class Shaper:
     """Fills Add/Mod fields from a record; references go through ``ref`` and ``txn``."""
 
-    def __init__(self, spec: ObjectSpec, ref: RefMapper, txn: TxnMapper) -> None:
+    def __init__(self, spec: ObjectSpec, ref: RefMapper, txn: TxnMapper, *, copy: bool = False) -> None:
         self.spec = spec
         self.ref = ref
         self.txn = txn
+        self.copy = copy
 
     def add(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The ``XxxAdd`` fields of a record (ids, line ids and read-only fields left out)."""
@@ -118,7 +119,8 @@ class Shaper:
         return fields
 
     def _prepare(self, record: Mapping[str, Any], part: str) -> dict[str, Any]:
-        data = {k: v for k, v in record.items() if k not in NOT_COPIED.get(self.spec.name, ())}
+        left_out = NOT_COPIED.get(self.spec.name, frozenset()) if self.copy else frozenset()
+        data = {k: v for k, v in record.items() if k not in left_out}
         if isinstance(data.get("BarCodeValue"), str) and data["BarCodeValue"]:
             data["BarCode"] = {"BarCodeValue": data["BarCodeValue"]}
         if self.spec.name == "JournalEntry" and part == "Mod":

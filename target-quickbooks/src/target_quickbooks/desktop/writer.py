@@ -307,7 +307,7 @@ class DesktopWriter:
     # -- references ---------------------------------------------------------------------------------
 
     def _shaper(self, spec: ObjectSpec) -> Shaper:
-        return Shaper(spec, self._ref, self._txn)
+        return Shaper(spec, self._ref, self._txn, copy=self.settings.copy_mode)
 
     def _ref(self, name: str, ref: Mapping[str, Any]) -> dict[str, str]:
         list_id = str(ref.get("ListID") or "")
