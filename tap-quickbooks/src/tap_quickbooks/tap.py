@@ -1,7 +1,11 @@
 """The tap: its settings, its streams, and the run context it hands them.
 
 The tap is the Singer side; what it reads comes from its edition (:mod:`tap_quickbooks.edition`;
-QuickBooks Online: :mod:`tap_quickbooks.online`). The streams of a run share a
+QuickBooks Online: :mod:`tap_quickbooks.online`; QuickBooks Desktop through qbd-bridge:
+:mod:`tap_quickbooks.desktop`), picked per tap by the ``edition`` setting
+(:attr:`TapQuickBooks.active_edition`). The config schema declares both editions' settings, none
+of them required: :mod:`tap_quickbooks.sdk_overrides` checks that a config gives its edition's
+settings and none of the other's. The streams of a run share a
 :class:`~tap_quickbooks.run.RunContext`: the run's upper bound (the moment it started), the order
 the streams sync in, and the edition's run (for QuickBooks Online: its client, page scheduler and
 change feed).

@@ -119,6 +119,10 @@ class Feed:
         """Cancel what of the run's jobs is not sent yet (a run that stopped early leaves no work
         queued for QuickBooks)."""
         for job in self._all:
+            # A job read part way holds the bridge's streamed answer open (in a generator): let it go.
+            close = getattr(job.lines, "close", None)
+            if close is not None:
+                close()
             if job.finished:
                 continue
             try:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import requests
 from qbd_client import catalog, schemas
 from qbd_client.catalog import ObjectSpec
 from qbd_client.client import BridgeClient
@@ -51,6 +52,8 @@ log = logging.getLogger("tap_quickbooks.desktop")
 REPLICATION_KEY = "TimeModified"
 #: State key: {id: raw TimeModified} of the records emitted in the window the next run reads again.
 RECENT_KEY = "recent"
+#: What marks a delete's TimeDeleted among the raw times of :data:`RECENT_KEY`.
+DELETED_MARK = "deleted "
 #: State key: the UTC offset (minutes) the company's records carry (used without company_timezone).
 OFFSET_KEY = "utc_offset_minutes"
 
@@ -222,11 +225,14 @@ class _StreamRead:
             return
         raw = str(ret.get("TimeDeleted") or "")
         id_ = str(ret.get(self.id_field) or "")
-        if not raw or not id_ or to_utc_text(raw) < self.from_utc or not self._fresh(id_, raw):
+        # Kept apart from the record's own versions: added and deleted within one second, the
+        # delete has the TimeModified of the add.
+        key = DELETED_MARK + raw
+        if not raw or not id_ or to_utc_text(raw) < self.from_utc or not self._fresh(id_, key):
             return
         record = from_deleted_ret(ret, self.id_field, self.name_field)
         if record[REPLICATION_KEY] >= self.keep_from:
-            self.recent[id_] = raw
+            self.recent[id_] = key
         self.deleted.append(record)
 
     def finish(self) -> None:
@@ -239,9 +245,9 @@ class _StreamRead:
 
 
 def _utc_or_none(raw: str) -> str:
-    """A raw QuickBooks date-time in UTC text ("" when it is not one)."""
+    """A raw QuickBooks date-time (of a record or a delete) in UTC text ("" when it is not one)."""
     try:
-        return to_utc_text(raw)
+        return to_utc_text(raw.removeprefix(DELETED_MARK))
     except ValueError:
         return ""
 
@@ -272,6 +278,7 @@ class DesktopRun:
         self._selected = selected
         self._selected_reports = selected_reports
         self._feed: Feed | None = None
+        self._http: requests.Session | None = None
         self.spool = Spool()
         self.reads: dict[str, _StreamRead] = {}
         #: Trial balance answers by (stream, period start, period end, method): ReportRet, when read.
@@ -285,10 +292,13 @@ class DesktopRun:
     def feed(self) -> Feed:
         """The run's jobs on the bridge (its client made at first use: discovery needs no network)."""
         if self._feed is None:
+            # The run's own HTTP session, so that closing the run closes its connections.
+            self._http = requests.Session()
             client = BridgeClient(
                 str(self.config.get("bridge_url") or ""),
                 str(self.config.get("bridge_token") or ""),
                 str(self.config.get("company") or ""),
+                session=self._http,
             )
             self._feed = Feed(client, self.wait)
             # A run that stops early (an error, a signal) leaves no job queued and no spool behind.
@@ -299,6 +309,8 @@ class DesktopRun:
         """Cancel the run's unsent work on the bridge and remove the spool."""
         if self._feed is not None:
             self._feed.close()
+        if self._http is not None:
+            self._http.close()
         self.spool.close()
 
     # -- planning -------------------------------------------------------------------------------
