@@ -66,7 +66,10 @@ def test_hub_definitions_declare_the_plugins_settings() -> None:
         assert {"client_secret", "refresh_token"} <= {
             s["name"] for s in hub["settings"] if s.get("sensitive")
         }
-        assert hub["settings_group_validation"] == [["client_id", "client_secret", "realm_id"]]
+        assert hub["settings_group_validation"] == [
+            ["client_id", "client_secret", "realm_id"],
+            ["bridge_token", "bridge_url", "company"],
+        ]
         assert all(s["kind"] in generate_docs.HUB_KINDS for s in hub["settings"])
 
 

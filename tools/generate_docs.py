@@ -30,7 +30,9 @@ from typing import Any
 
 import yaml
 from qbd_client import catalog as qbd_catalog
+from qbd_client import settings as qbd_settings
 from qbo_client import catalog
+from qbo_client import settings as qbo_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -212,7 +214,9 @@ def hub_definition(plugin: str) -> str:
         "domain_url": meta["domain_url"],
         "repo": REPO_URL,
         "docs": f"{REPO_URL}/blob/main/{plugin}/README.md",
-        "pip_url": (f"git+{REPO_URL}.git#subdirectory=qbo-client git+{REPO_URL}.git#subdirectory={plugin}"),
+        "pip_url": " ".join(
+            f"git+{REPO_URL}.git#subdirectory={d}" for d in ("qbo-client", "qbd-client", plugin)
+        ),
         "executable": plugin,
         "capabilities": sorted(info["capabilities"]),
         "keywords": ["api", "meltano_sdk"],
@@ -224,7 +228,8 @@ def hub_definition(plugin: str) -> str:
                 "token store (see the README).",
             }
         },
-        "settings_group_validation": [sorted(schema.get("required", []))],
+        # Either edition's connection settings: Online's, or the bridge's for Desktop.
+        "settings_group_validation": [sorted(qbo_settings.REQUIRED), sorted(qbd_settings.REQUIRED)],
         "settings": [hub_setting(name, prop) for name, prop in schema["properties"].items()],
     }
     body = yaml.safe_dump(definition, sort_keys=False, allow_unicode=True, width=100)
