@@ -422,6 +422,37 @@ def test_payments_apply_to_invoices_and_change_them(make_qbd_company: Any, qbd_c
     assert customer["Balance"] == Decimal("30.00")  # 450 invoiced, 420 received
 
 
+def test_a_payment_mod_moves_what_it_applies_from_one_invoice_to_another(make_qbd_company: Any) -> None:
+    company = make_qbd_company()
+    books(company)
+    first = invoice(company, {"ItemRef": {"FullName": "Consulting"}, "Quantity": 1}, RefNumber="INV-1")
+    second = invoice(company, {"ItemRef": {"FullName": "Consulting"}, "Quantity": 1}, RefNumber="INV-2")
+    payment = company.add(
+        "ReceivePayment",
+        {
+            "CustomerRef": {"FullName": "Acme"},
+            "TotalAmount": "150.00",
+            "AppliedToTxnAdd": [{"TxnID": first["TxnID"], "PaymentAmount": "150.00"}],
+        },
+    )
+    moved = company.modify(
+        "ReceivePayment",
+        {
+            "TxnID": payment["TxnID"],
+            "EditSequence": payment["EditSequence"],
+            "AppliedToTxnMod": [{"TxnID": second["TxnID"], "PaymentAmount": "100.00"}],
+        },
+    )
+    assert [(a["TxnID"], a["Amount"]) for a in moved["AppliedToTxnRet"]] == [
+        (second["TxnID"], Decimal("100.00"))
+    ]
+    assert moved["UnusedPayment"] == Decimal("50.00")
+    reopened, paid = company.get("Invoice", first["TxnID"]), company.get("Invoice", second["TxnID"])
+    assert reopened is not None
+    assert paid is not None
+    assert (reopened["BalanceRemaining"], paid["BalanceRemaining"]) == (Decimal("150.00"), Decimal("50.00"))
+
+
 def test_deleting_an_invoice_unapplies_its_payment_and_leaves_a_tombstone(
     make_qbd_company: Any, qbd_session: Any
 ) -> None:

@@ -554,7 +554,7 @@ class Store:
             (str(r[0]), str(r[1]), int(r[2]), int(r[3]))
             for r in self._conn.execute(
                 "SELECT target_object, target_id, amount, discount FROM links WHERE object = ? AND id = ? "
-                "ORDER BY rowid",
+                "ORDER BY target_object, target_id",
                 (object_name, id_),
             )
         ]
