@@ -35,6 +35,15 @@ from qbd_sandbox.company import Company
 from qbd_sandbox.stack import DesktopStack
 
 PLUGINS = ["tap-quickbooks", "target-duckdb"]
+#: The latest invoices: Desktop names things its own way (RefNumber, CustomerRef's FullName).
+INVOICES = """
+SELECT refnumber AS number, txndate AS date, customerref->>'FullName' AS customer,
+       subtotal, balanceremaining AS balance, duedate AS due
+FROM invoice
+WHERE _sdc_deleted_at IS NULL
+ORDER BY txndate DESC, refnumber DESC
+LIMIT 5
+"""
 COMPANY = "sample"
 
 
@@ -91,10 +100,12 @@ def pipeline(stack: DesktopStack, company: Company, db: Path) -> int:
         return 1
     with duckdb.connect(str(db), read_only=True) as con:
         print_tables(con, since=first)
+        print("\nthe latest invoices")
+        con.sql(INVOICES).show()
         code = print_trial_balance(con)
-    print(f"\nthe data stays in {rel(db)}, e.g.")
-    query = "SELECT RefNumber, TxnDate, CustomerRef, Subtotal, BalanceRemaining FROM invoice LIMIT 5"
-    print(f".venv/bin/python -c \"import duckdb; duckdb.connect('{rel(db)}').sql('{query}').show()\"")
+    print(f"\nthe data stays in {rel(db)} (DuckDB, schema main, a table per stream); in .venv/bin/python:")
+    print(f"  import duckdb; con = duckdb.connect('{rel(db)}', read_only=True)")
+    print(f'  con.sql("{" ".join(INVOICES.split())}").show()')
     return code
 
 
