@@ -440,3 +440,100 @@ def test_meltano_yml_declares_the_plugins_settings(plugin: str) -> None:
         assert setting.get("value") == prop.get("default"), name
         # secrets are sensitive; so is the app's client id (a credential) in both plugins
         assert setting.get("sensitive", False) == (bool(prop.get("secret")) or name == "client_id"), name
+
+
+def test_a_desktop_company_into_duckdb_through_meltano_full_then_incremental(
+    meltano_sys_dir: Path, tmp_path: Path
+) -> None:
+    """`meltano --environment desktop run tap-quickbooks target-duckdb` against the bridge and an emulated
+    Desktop company whose Web Connector calls on a schedule: every object, then only the changes."""
+    from qbd_client import catalog as qbd_catalog
+    from qbd_sandbox.stack import DesktopStack
+
+    with DesktopStack(tmp_path / "desktop", interval=0.2) as stack:
+        emulated = stack.add_company("books", seed=3, size=150)
+        company = emulated.company
+        db = tmp_path / "desktop.duckdb"
+        env = meltano_env(
+            {
+                "MELTANO_SYS_DIR_ROOT": str(meltano_sys_dir),
+                "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+                "QBD_BRIDGE_URL": stack.url,
+                "QBD_BRIDGE_TOKEN": stack.token(),
+                "QBD_COMPANY": "books",
+                "QBD_COMPANY_TIMEZONE": company.config.tz,
+                "TARGET_DUCKDB_PATH": str(db),
+            },
+            keep_credentials=False,
+        )
+
+        def run(n: int) -> str:
+            log = tmp_path / f"desktop-{n}.log"
+            result = run_meltano(
+                ["--environment", "desktop", "run", "tap-quickbooks", "target-duckdb"], env, log
+            )
+            text = log.read_text()
+            assert result.returncode == 0, text[-5000:]
+            assert stack.token() not in text
+            return text
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            with duckdb.connect(str(db), read_only=True) as con:
+                return con.execute(sql).fetchall()
+
+        run(1)
+        objects = [spec for spec in qbd_catalog.OBJECTS if not spec.is_report]
+        held = {spec.name.lower(): company.count(spec.name) for spec in objects}
+        loaded = {
+            name: rows(f'SELECT count(*) FROM main."{name}" WHERE _sdc_deleted_at IS NULL')[0][0]
+            if count
+            else 0
+            for name, count in held.items()
+        }
+        assert loaded == held
+        periods = rows(
+            "SELECT period_start, round(sum(debit), 2), round(sum(credit), 2) "
+            "FROM main.trialbalance GROUP BY 1"
+        )
+        assert periods
+        assert all(debit == credit for _, debit, credit in periods)
+        (txn_date_type,) = rows(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'invoice' AND column_name = 'txndate'"
+        )[0]
+        assert txn_date_type == "DATE"
+
+        customer_id = rows("SELECT listid FROM main.customer ORDER BY listid LIMIT 1")[0][0]
+        customer = company.get("Customer", customer_id)
+        assert customer is not None
+        company.modify(
+            "Customer", {"ListID": customer_id, "EditSequence": customer["EditSequence"], "Phone": "555-0142"}
+        )
+        # an unpaid bill: deleting a paid one changes its payment too
+        bill_id = next(
+            txn
+            for (txn,) in rows("SELECT txnid FROM main.bill ORDER BY txnid")
+            if not company.get("Bill", txn).get("LinkedTxn")
+        )
+        company.delete("Bill", bill_id)
+        # the latest batch of the first run, in any table (target-duckdb batches each stream apart)
+        before = max(
+            rows(f'SELECT max(_sdc_batched_at) FROM main."{name}"')[0][0]
+            for name, count in held.items()
+            if count
+        )
+
+        run(2)
+        assert rows(
+            f"SELECT phone FROM main.customer WHERE listid = '{customer_id}' ORDER BY _sdc_batched_at"
+        )[-1] == ("555-0142",)
+        assert rows(
+            f"SELECT count(*) FROM main.bill WHERE txnid = '{bill_id}' AND _sdc_deleted_at IS NOT NULL"
+        ) == [(1,)]
+        # only the changes moved: nothing else of the lists and transactions came again
+        moved = {
+            name: rows(f"SELECT count(*) FROM main.\"{name}\" WHERE _sdc_batched_at > '{before}'")[0][0]
+            for name, count in held.items()
+            if count
+        }
+        assert {name: n for name, n in moved.items() if n} == {"customer": 1, "bill": 1}
