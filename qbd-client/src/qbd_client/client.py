@@ -276,6 +276,19 @@ class BridgeClient:
         log.debug("job %s submitted to %s: %d message sets", job, self.company, len(texts))
         return job
 
+    def submit_keyed(self, message_sets: Sequence[bytes | str], label: str, key: str) -> tuple[str, bool]:
+        """Queue a job under an idempotency ``key``, or find the company's job of that key.
+
+        Returns (job id, whether it existed). A producer that submits the same work again after
+        a crash, or after the answer to its POST was lost, so gets the job queued the first time
+        and its answers, instead of a second job (the bridge keeps keys as long as their jobs).
+        """
+        body = {"message_sets": [_as_text(m) for m in message_sets], "label": label, "key": key}
+        view = self._request("POST", f"{self._company_path()}/jobs", json=body).json()
+        existing = bool(view.get("existing"))
+        log.debug("job %s submitted to %s under a key (existing: %s)", view["job"], self.company, existing)
+        return str(view["job"]), existing
+
     def append(self, job: str, message_sets: Sequence[bytes | str], *, close: bool = False) -> JobStatus:
         """Add message sets to an open job (``close`` says it is the last addition)."""
         body = {"message_sets": [_as_text(m) for m in message_sets], "close": close}

@@ -13,7 +13,6 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from qbd_client.client import BridgeClient, BridgeResponse
 from qbd_client.qbxml import Response
@@ -33,21 +32,10 @@ class Answer:
     retry: bool = False
 
 
-class KeyedClient(BridgeClient):
-    """The bridge's client, with a submit that names the job by a key (``key`` in the POST body)."""
-
-    def submit_keyed(self, message_sets: Sequence[bytes], label: str, key: str) -> tuple[str, bool]:
-        """Queue a job, or find the company's job of that key; (job id, whether it existed)."""
-        body = {"message_sets": [m.decode("utf-8") for m in message_sets], "label": label, "key": key}
-        answer = self._request("POST", f"{self._company_path()}/jobs", json=body)
-        view: dict[str, Any] = answer.json()
-        return str(view["job"]), bool(view.get("existing"))
-
-
 class Jobs:
     """Runs the target's message sets as keyed jobs and counts them."""
 
-    def __init__(self, client: KeyedClient, wait_for_qbwc: float) -> None:
+    def __init__(self, client: BridgeClient, wait_for_qbwc: float) -> None:
         self.client = client
         self.wait_for_qbwc = wait_for_qbwc
         self.stats: Counter[str] = Counter()

@@ -34,6 +34,7 @@ import requests
 from lxml import etree
 from qbd_client import catalog, qbxml
 from qbd_client.catalog import ObjectSpec
+from qbd_client.client import BridgeClient
 from qbd_client.errors import STATUS, QBDError
 from qbd_client.qbxml import QbxmlError, Response
 
@@ -42,7 +43,7 @@ from target_quickbooks.ledger import Ledger
 from target_quickbooks.records import Operation, PendingRecord, RecordError
 from target_quickbooks.spool import Spool, identity_key
 
-from .bridge import Answer, Jobs, KeyedClient
+from .bridge import Answer, Jobs
 from .payloads import Shaper, WaitFor, changed_fields, moved_under, source_key
 
 log = logging.getLogger("target_quickbooks.desktop")
@@ -159,7 +160,7 @@ class DesktopWriter:
         settings: DesktopSettings,
         *,
         plan_out: Callable[[str], None] | None = None,
-        client: KeyedClient | None = None,
+        client: BridgeClient | None = None,
     ) -> None:
         self.settings = settings
         self.spool = Spool(settings.spool_dir)
@@ -191,7 +192,7 @@ class DesktopWriter:
             client = self._client
             if client is None:
                 self._http = requests.Session()
-                client = KeyedClient(s.bridge_url, s.bridge_token, s.company, session=self._http)
+                client = BridgeClient(s.bridge_url, s.bridge_token, s.company, session=self._http)
             self._jobs = Jobs(client, s.wait_for_qbwc)
         return self._jobs
 
