@@ -71,3 +71,15 @@ def test_a_database_made_before_keys_gets_the_column(tmp_path: Path) -> None:
         first, again = _submit(bridge, company.name, body), _submit(bridge, company.name, body)
         assert (first.status_code, again.status_code) == (201, 200)
         assert first.json()["job"] == again.json()["job"]
+
+
+def test_the_client_submits_under_a_key_and_is_told_when_the_job_existed(
+    running: RunningBridge, acme: Company
+) -> None:
+    batch = [customer_add("Client Keyed Co")]
+    first, existed = acme.client.submit_keyed(batch, "customers", "client-batch")
+    assert existed is False
+    again, existed = acme.client.submit_keyed(batch, "customers", "client-batch")
+    assert (again, existed) == (first, True)
+    acme.connector.session()
+    assert [c["Name"] for c in acme.qb.customers].count("Client Keyed Co") == 1
