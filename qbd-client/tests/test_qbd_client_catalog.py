@@ -110,15 +110,3 @@ def test_transaction_lines_are_arrays_of_objects() -> None:
     assert lines["type"] == ["array", "null"]
     assert lines["items"]["properties"]["Amount"] == {"type": ["number", "null"]}
     assert props["InvoiceLineGroupRet"]["type"] == ["array", "null"]
-
-
-def test_trial_balance_schema_is_a_row_per_account_and_period() -> None:
-    schema = schemas.load("TrialBalance")
-    assert set(schema["required"]) == {
-        "period_start",
-        "period_end",
-        "basis",
-        "account_full_name",
-        "debit",
-        "credit",
-    }
