@@ -14,7 +14,7 @@ Figures:
   processing plus the time per record); goal: within 1.2x the floor. Message sets (Web Connector
   round trips with QuickBooks), SOAP calls, records, the tap's peak memory (VmHWM).
 - idle incremental (nothing changed, from the full sync's state): message sets (goal: one), wall time.
-- target: ``--write`` list records of the full sync's output (in catalog order) written by
+- target: ``--write`` list records of the full sync's output (referred-to lists first) written by
   target-quickbooks into an empty company: message sets per record (goal: at most 1 per 25,
   EditSequence reads included), wall time, the target's peak memory.
 """
@@ -98,12 +98,21 @@ def wait_idle(emulated: EmulatedCompany) -> None:
 
 
 def first_records(source: Path, target: Path, limit: int) -> int:
-    """The SCHEMA messages and up to ``limit`` records of the lists (in catalog order: a parent
-    account before its children, customers before their jobs) of a tap's output: what a target
-    can write into an empty company without the transactions' references."""
+    """The SCHEMA messages and up to ``limit`` records of the lists of a tap's output, the lists
+    that others refer to first (customers name terms and tax codes, items accounts and vendors):
+    what a target can write into an empty company without the transactions' references."""
     from qbd_client import catalog
 
-    order = [spec.name for spec in catalog.OBJECTS if spec.is_list]
+    first = [
+        "Account",
+        "Class",
+        "StandardTerms",
+        "DateDrivenTerms",
+        "SalesTaxCode",
+        "PaymentMethod",
+        "Employee",
+    ]
+    order = first + [spec.name for spec in catalog.OBJECTS if spec.is_list and spec.name not in first]
     schemas: list[bytes] = []
     records: dict[str, list[bytes]] = {name: [] for name in order}
     with source.open("rb") as inp:

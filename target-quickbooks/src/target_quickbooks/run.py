@@ -11,10 +11,14 @@ only what is here.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from .deadletter import DeadLetters
+from .records import PendingRecord, RecordError
+from .spool import Spool
 
 
 class RunWriter(Protocol):
@@ -38,3 +42,41 @@ class RunWriter(Protocol):
 
     def close(self) -> None:
         """Let go of connections and files."""
+
+
+class RecordIntake:
+    """How records come into a writer, the same for every edition: numbered, spooled, or refused
+    before the spool (a dead letter, and in a dry run a ``reject`` line of the plan)."""
+
+    spool: Spool
+    counts: Counter[str]
+    dead: DeadLetters
+    _seq: int
+    _plan_out: Callable[[str], None]
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether the run only prints its plan."""
+        raise NotImplementedError
+
+    def next_seq(self) -> int:
+        """The next record's number in this run (what labels and dead letters name)."""
+        self._seq += 1
+        return self._seq
+
+    def add(self, record: PendingRecord) -> None:
+        """Spool a record for the next drain."""
+        self.spool.add(record)
+
+    def reject(
+        self, error: RecordError, *, stream: str, obj: str, operation: str, record: dict[str, Any]
+    ) -> None:
+        """A record refused before it reached the spool (its shape, its operation)."""
+        self.counts["records"] += 1
+        self.counts["dead_lettered"] += 1
+        label = f"{stream} record #{self.next_seq()}"
+        if self.dry_run:
+            line = {"action": "reject", "object": obj, "stream": stream, "record": label}
+            line["reason"] = error.reason
+            self._plan_out(json.dumps(line))
+        self.dead.add(error, stream=stream, obj=obj, operation=operation, record=record, label=label)

@@ -27,7 +27,34 @@ if t.TYPE_CHECKING:
     from .writer import Writer
 
 
-class QuickBooksSink(BatchSink):
+class RecordSink(BatchSink):
+    """What every edition's sink shares: deletes come as ``_sdc_deleted_at``, no JSON Schema
+    validation of the stream (QuickBooks' own refusals name each record), and a drain of the run's
+    writer per batch."""
+
+    quickbooks: TargetQuickBooks
+
+    @property
+    @override
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always: ``_sdc_deleted_at`` is how a tap says a record was deleted (never written itself)."""
+        return True
+
+    @override
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """None: the edition's writer checks each record (Online: against the object's schema, see
+        shaping; Desktop: qbXML's element trees, then QuickBooks' status codes) and gives a reason
+        per record, rather than the stream's schema a stack trace."""
+        return None
+
+    @override
+    def process_batch(self, context: dict) -> None:
+        """Write every stream's spooled records (the first sink drained does it for all)."""
+        self.quickbooks.writer.drain(final=self.quickbooks.finishing)
+        self.quickbooks.checkpoint()
+
+
+class QuickBooksSink(RecordSink):
     """Shapes, checks and spools the records of one stream."""
 
     def __init__(
@@ -57,18 +84,6 @@ class QuickBooksSink(BatchSink):
             self.mapped.object,
             ", ".join(self.mapped.natural_key) or "none",
         )
-
-    @property
-    @override
-    def include_sdc_metadata_properties(self) -> bool:
-        """Always: ``_sdc_deleted_at`` is how a tap says a record was deleted (it is never written)."""
-        return True
-
-    @override
-    def get_validator(self) -> BaseJSONSchemaValidator | None:
-        """None: records are checked against the QuickBooks object's schema instead (see shaping),
-        with a reason per record, rather than against the stream's schema with a stack trace."""
-        return None
 
     @property
     def writer(self) -> Writer:
@@ -114,12 +129,6 @@ class QuickBooksSink(BatchSink):
                 record=_original(record),
             )
         )
-
-    @override
-    def process_batch(self, context: dict) -> None:
-        """Write every stream's spooled records (the first sink drained does it for all)."""
-        self.quickbooks.writer.drain(final=self.quickbooks.finishing)
-        self.quickbooks.checkpoint()
 
 
 def _check_allowed(mapped: StreamTarget, operation: Operation) -> None:

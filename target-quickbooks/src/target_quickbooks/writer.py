@@ -31,6 +31,7 @@ from .ordering import Ordering
 from .plan import Action, Policy, Step
 from .records import PendingRecord, RecordError
 from .references import Outcome, Resolver
+from .run import RecordIntake
 from .shaping import NAME_FIELDS
 from .spool import Spool
 
@@ -55,7 +56,7 @@ class Settings:
     spool_dir: Path | None = None
 
 
-class Writer:
+class Writer(RecordIntake):
     """Owns the spool, the ledger, the dead letter and the edition for one run."""
 
     def __init__(
@@ -103,30 +104,10 @@ class Writer:
 
     # -- input ------------------------------------------------------------------------------------
 
-    def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
-    def add(self, record: PendingRecord) -> None:
-        self.spool.add(record)
-
-    def reject(
-        self, error: RecordError, *, stream: str, obj: str, operation: str, record: dict[str, Any]
-    ) -> None:
-        """A record refused before it reached the spool (its shape, its operation)."""
-        self.counts["records"] += 1
-        self.counts["dead_lettered"] += 1
-        label = f"{stream} record #{self.next_seq()}"
-        if self.settings.dry_run:
-            line = {
-                "action": "reject",
-                "object": obj,
-                "stream": stream,
-                "record": label,
-                "reason": error.reason,
-            }
-            self._plan_out(json.dumps(line))
-        self.dead.add(error, stream=stream, obj=obj, operation=operation, record=record, label=label)
+    @property
+    def dry_run(self) -> bool:
+        """Whether the run only prints its plan."""
+        return bool(self.settings.dry_run)
 
     @property
     def holds_records(self) -> bool:

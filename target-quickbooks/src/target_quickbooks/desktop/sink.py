@@ -17,16 +17,14 @@ from typing import Any
 
 from qbd_client import catalog
 from qbd_client.catalog import ObjectSpec
-from singer_sdk.sinks import BatchSink
 from typing_extensions import override
 
 from target_quickbooks.mapping import StreamMappingError
 from target_quickbooks.records import Operation, PendingRecord, RecordError
 from target_quickbooks.shaping import OPERATION_FIELD, check_text, operation_of
+from target_quickbooks.sinks import RecordSink
 
 if t.TYPE_CHECKING:
-    from singer_sdk.sinks.core import BaseJSONSchemaValidator
-
     from target_quickbooks.target import TargetQuickBooks
 
     from .writer import DesktopWriter
@@ -75,7 +73,7 @@ def payload_of(value: Any) -> Any:
     return value
 
 
-class DesktopSink(BatchSink):
+class DesktopSink(RecordSink):
     """Checks and spools the records of one stream for a QuickBooks Desktop company."""
 
     def __init__(
@@ -103,17 +101,6 @@ class DesktopSink(BatchSink):
                 self.spec.name,
                 self.spec.natural_key or "none",
             )
-
-    @property
-    @override
-    def include_sdc_metadata_properties(self) -> bool:
-        """Always: ``_sdc_deleted_at`` is how a tap says a record was deleted."""
-        return True
-
-    @override
-    def get_validator(self) -> BaseJSONSchemaValidator | None:
-        """None: QuickBooks checks the records (a refusal is a dead letter with its status code)."""
-        return None
 
     @property
     def writer(self) -> DesktopWriter:
@@ -162,12 +149,6 @@ class DesktopSink(BatchSink):
                 record=original,
             )
         )
-
-    @override
-    def process_batch(self, context: dict) -> None:
-        """Write every stream's spooled records (the first sink drained does it for all)."""
-        self.quickbooks.writer.drain(final=self.quickbooks.finishing)
-        self.quickbooks.checkpoint()
 
 
 def check_allowed(spec: ObjectSpec, operation: Operation) -> None:

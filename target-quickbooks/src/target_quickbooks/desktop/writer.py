@@ -41,6 +41,7 @@ from qbd_client.qbxml import QbxmlError, Response
 from target_quickbooks.deadletter import DeadLetters
 from target_quickbooks.ledger import Ledger
 from target_quickbooks.records import Operation, PendingRecord, RecordError
+from target_quickbooks.run import RecordIntake
 from target_quickbooks.spool import Spool, identity_key
 
 from .bridge import Answer, Jobs
@@ -152,7 +153,7 @@ class Stage:
     stuck: bool = False
 
 
-class DesktopWriter:
+class DesktopWriter(RecordIntake):
     """Owns the spool, the ledger, the dead letter and the bridge's jobs for one run."""
 
     def __init__(
@@ -198,25 +199,10 @@ class DesktopWriter:
 
     # -- input --------------------------------------------------------------------------------------
 
-    def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
-    def add(self, record: PendingRecord) -> None:
-        self.spool.add(record)
-
-    def reject(
-        self, error: RecordError, *, stream: str, obj: str, operation: str, record: dict[str, Any]
-    ) -> None:
-        """A record refused before it reached the spool (its shape, its operation)."""
-        self.counts["records"] += 1
-        self.counts["dead_lettered"] += 1
-        label = f"{stream} record #{self.next_seq()}"
-        if self.settings.dry_run:
-            self._plan_out(
-                json.dumps({"action": "reject", "object": obj, "record": label, "reason": error.reason})
-            )
-        self.dead.add(error, stream=stream, obj=obj, operation=operation, record=record, label=label)
+    @property
+    def dry_run(self) -> bool:
+        """Whether the run only prints its plan."""
+        return bool(self.settings.dry_run)
 
     @property
     def holds_records(self) -> bool:
