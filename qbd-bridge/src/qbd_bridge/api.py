@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -148,6 +149,15 @@ async def responses(request: Request) -> Response:
     # Fail before the stream starts when the job does not exist: the status line is still ours.
     first, over = await run_in_threadpool(bridge.jobs.lines, job_id, after)
 
+    async def read(seq: int) -> tuple[list[Any], bool] | None:
+        """The next lines, or None when the bridge is shutting down (its database closed under a
+        stream still being served): the stream ends, and the client reads on, ``after`` its last
+        seq, from the service once it is back."""
+        try:
+            return await run_in_threadpool(bridge.jobs.lines, job_id, seq)
+        except sqlite3.ProgrammingError:
+            return None
+
     async def lines() -> AsyncIterator[bytes]:
         nonlocal first, over
         seq = after
@@ -160,7 +170,10 @@ async def responses(request: Request) -> Response:
             if batch:
                 quiet_since = time.monotonic()
                 if len(batch) == bridge.jobs.BATCH:
-                    batch, over = await run_in_threadpool(bridge.jobs.lines, job_id, seq)
+                    got = await read(seq)
+                    if got is None:
+                        return
+                    batch, over = got
                     continue
             if over:
                 # Anything recorded between the last read and the job's end was read with it.
@@ -171,7 +184,10 @@ async def responses(request: Request) -> Response:
                 if time.monotonic() - quiet_since >= wait:
                     break
                 await asyncio.sleep(POLL)
-            batch, over = await run_in_threadpool(bridge.jobs.lines, job_id, seq)
+            got = await read(seq)
+            if got is None:
+                return
+            batch, over = got
             if not batch and not over and time.monotonic() - quiet_since >= wait:
                 return
 

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from .errors import IteratorExpired, QBDError, RequestRefused
 from .qbxml import MessageSetResponse, Response, parse_response
@@ -197,6 +198,16 @@ def _as_text(message_set: bytes | str) -> str:
     return str(etree.tostring(root.getroottree(), encoding="unicode"))
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """The request failed before a connection was made (refused, or the connect timed out)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, NewConnectionError)
+
+
 class BridgeClient:
     """The JSON API of one company on a qbd-bridge."""
 
@@ -209,8 +220,12 @@ class BridgeClient:
         timeout: float = 30.0,
         poll_wait: float = 25.0,
         session: requests.Session | None = None,
+        unavailable_for: float = 30.0,
     ) -> None:
+        """``unavailable_for``: how long a bridge that refuses connections (restarting, say) is
+        tried again before :class:`BridgeUnavailable`."""
         self.base_url = base_url.rstrip("/")
+        self.unavailable_for = unavailable_for
         self.company = company
         self.timeout = timeout
         #: The longest one long-poll of the responses lasts (a new one follows).
@@ -227,19 +242,30 @@ class BridgeClient:
         self, method: str, path: str, *, read_timeout: float | None = None, **kwargs: Any
     ) -> requests.Response:
         url = f"{self.base_url}{API}{path}"
-        try:
-            answer = self._http.request(
-                method,
-                url,
-                headers=self._auth,
-                timeout=(self.timeout, read_timeout or self.timeout),
-                **kwargs,
-            )
-        except requests.RequestException as exc:
-            raise BridgeUnavailable(
-                f"qbd-bridge at {self.base_url} did not answer ({type(exc).__name__}): is `qbd-bridge serve` "
-                "running there?"
-            ) from None
+        deadline = time.monotonic() + self.unavailable_for
+        pause = 0.25
+        while True:
+            try:
+                answer = self._http.request(
+                    method,
+                    url,
+                    headers=self._auth,
+                    timeout=(self.timeout, read_timeout or self.timeout),
+                    **kwargs,
+                )
+                break
+            except requests.RequestException as exc:
+                # Only a connection never made is tried again: then nothing reached the bridge,
+                # so even a POST cannot have queued anything twice.
+                if _never_connected(exc) and time.monotonic() + pause < deadline:
+                    log.info("qbd-bridge at %s refused the connection; again in %g s", self.base_url, pause)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 4.0)
+                    continue
+                raise BridgeUnavailable(
+                    f"qbd-bridge at {self.base_url} did not answer ({type(exc).__name__}): is "
+                    "`qbd-bridge serve` running there?"
+                ) from None
         if answer.status_code >= 400:
             try:
                 body = answer.json()

@@ -575,12 +575,13 @@ class DesktopWriter(RecordIntake):
                 return finished
             size = max(1, self.settings.records_per_message_set)
             self.counts["write_requests"] += len(requests)
-            # Adds of objects without a natural key (Deposit, TimeTracking, Transfer) go in a job of
-            # their own: after a restart nothing finds them again, and only the job's key (its
-            # content) keeps them from being added twice, so that content must not depend on what
-            # else the wave holds.
-            blind = [(s, r) for s, r in requests if s.action == "add" and not s.spec.natural_key]
-            named = [(s, r) for s, r in requests if not (s.action == "add" and not s.spec.natural_key)]
+            # Adds of records without a natural key (Deposit, TimeTracking, Transfer, and a Check or
+            # any transaction whose RefNumber is empty) go in a job of their own: after a restart
+            # nothing finds them again, and only the job's key (its content) keeps them from being
+            # added twice, so that content must not depend on what else the wave holds (records
+            # found by their natural key on a second run are no longer adds there).
+            blind = [(s, r) for s, r in requests if _blind_add(s)]
+            named = [(s, r) for s, r in requests if not _blind_add(s)]
             for group in (named, blind):
                 if not group:
                     continue
@@ -835,6 +836,11 @@ def _as_list(value: Any) -> list[Any]:
 
 def _ret_name(name: str, existing: Mapping[str, Any]) -> str:
     return source_key(name, existing) or (name[:-3] + "Ret" if name.endswith(("Add", "Mod")) else name)
+
+
+def _blind_add(step: Step) -> bool:
+    """An Add that nothing could find again in the company: its record has no natural key value."""
+    return step.action == "add" and not _natural_value(step.spec, step.record.payload)
 
 
 def _natural_value(spec: ObjectSpec, data: Mapping[str, Any]) -> str:
