@@ -80,3 +80,11 @@ class RecordIntake:
             line["reason"] = error.reason
             self._plan_out(json.dumps(line))
         self.dead.add(error, stream=stream, obj=obj, operation=operation, record=record, label=label)
+
+    def record_counts(self) -> list[str]:
+        """The summary's first parts: what became of the records (the same words for every edition)."""
+        c = self.counts
+        dead = f"{c['dead_lettered']} dead-lettered" + (f" ({self.dead.path})" if self.dead.count else "")
+        done = ("create", "created"), ("update", "updated"), ("unchanged", "unchanged"), ("delete", "deleted")
+        more = ("inactivate", "inactivated"), ("void", "voided"), ("skip", "skipped")
+        return [f"{c['records']} records", *(f"{c[key]} {word}" for key, word in (*done, *more)), dead]

@@ -336,18 +336,7 @@ class Writer(RecordIntake):
         return self.edition.stats()
 
     def summary(self) -> str:
-        c = self.counts
-        parts = [
-            f"{c['records']} records",
-            f"{c['create']} created",
-            f"{c['update']} updated",
-            f"{c['unchanged']} unchanged",
-            f"{c['delete']} deleted",
-            f"{c['inactivate']} inactivated",
-            f"{c['void']} voided",
-            f"{c['skip']} skipped",
-            f"{c['dead_lettered']} dead-lettered" + (f" ({self.dead.path})" if self.dead.count else ""),
-        ]
+        parts = self.record_counts()
         stats = self.edition.stats()
         if stats:
             parts.append(
