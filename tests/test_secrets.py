@@ -282,3 +282,40 @@ def test_the_sandbox_binds_loopback_only_unless_told() -> None:
         SandboxServer(host="0.0.0.0")  # noqa: S104
     with start_sandbox(seed=None) as running:
         assert running.url.startswith("http://127.0.0.1:")
+
+
+def test_no_bridge_token_in_any_output_of_the_desktop_tap_and_target_at_debug(tmp_path: Path) -> None:
+    """Edition desktop at DEBUG: a full read, a write into another company, and a refused token."""
+    from qbd_sandbox.stack import DesktopStack
+
+    with DesktopStack(tmp_path / "desktop") as stack:
+        stack.add_company("books", seed=2, size=40)
+        stack.add_company("copy")
+        token = stack.token()
+        tap = run(
+            [str(BIN / "tap-quickbooks"), "--config", write(tmp_path / "tap.json", stack.tap_config("books"))]
+        )
+        assert tap.returncode == 0, tap.stderr[-3000:]
+        customers = [
+            line
+            for line in tap.stdout.splitlines()
+            if line.startswith('{"type":"SCHEMA","stream":"Customer"') or '"stream":"Customer"' in line[:60]
+        ]
+        assert len(customers) > 1  # the schema and customers to write
+        target_config = {**stack.tap_config("copy"), "dead_letter_path": str(tmp_path / "dead.jsonl")}
+        target = run(
+            [str(BIN / "target-quickbooks"), "--config", write(tmp_path / "target.json", target_config)],
+            stdin="\n".join(customers) + "\n",
+        )
+        assert target.returncode in (0, 3), target.stderr[-3000:]
+        wrong = {**stack.tap_config("books"), "bridge_token": token[::-1]}
+        refused = run([str(BIN / "tap-quickbooks"), "--config", write(tmp_path / "wrong.json", wrong)])
+        assert refused.returncode == 2
+        assert "qbd-bridge refused the API token" in refused.stderr
+        outputs = [tap.stdout, tap.stderr, target.stdout, target.stderr, refused.stdout, refused.stderr]
+        if (tmp_path / "dead.jsonl").exists():
+            outputs.append((tmp_path / "dead.jsonl").read_text())
+        assert "DEBUG" in tap.stderr  # the run really logged at DEBUG
+        for text in outputs:
+            assert token not in text
+            assert token[::-1] not in text

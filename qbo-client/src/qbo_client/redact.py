@@ -48,7 +48,7 @@ class SecretFilter(logging.Filter):
 SECRETS = SecretFilter()
 
 #: The settings of the tap and the target that hold secrets.
-SECRET_SETTINGS = ("client_secret", "refresh_token")
+SECRET_SETTINGS = ("client_secret", "refresh_token", "bridge_token")
 
 
 def protect(*values: str | None) -> None:
