@@ -53,7 +53,10 @@ config, point, marker = json.loads(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 store = Path(config["token_store_path"])
 
 def stop_here():
-    marker.write_text(point)
+    # written whole, then renamed: the test reads the marker as soon as it exists
+    ready = marker.with_name(marker.name + ".part")
+    ready.write_text(point)
+    os.replace(ready, marker)
     time.sleep(600)
 
 if point == "writing":
