@@ -112,6 +112,15 @@ def sdk_properties() -> list[th.Property[Any]]:
     return out
 
 
+def schema_defaults(config_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The defaults a plugin's config JSON Schema declares, by setting (``check_edition``'s ``defaults``)."""
+    return {
+        name: prop["default"]
+        for name, prop in config_schema.get("properties", {}).items()
+        if isinstance(prop, Mapping) and "default" in prop
+    }
+
+
 def edition_of(config: Mapping[str, Any]) -> str:
     """The edition a config asks for (``online`` when it does not say)."""
     value = config.get("edition") or DEFAULT_EDITION
@@ -183,5 +192,6 @@ __all__ = [
     "Setting",
     "check_edition",
     "edition_of",
+    "schema_defaults",
     "sdk_properties",
 ]

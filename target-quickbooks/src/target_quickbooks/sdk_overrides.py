@@ -42,25 +42,19 @@ class FatalConfigValidation(Target):
         ``__init__`` could.
         """
         redact.protect_settings(self._config)
-        # The settings as given, before defaults are filled in (Meltano passes defaults too: a value
-        # equal to its default is not "given" either).
-        defaults = {
-            name: prop["default"]
-            for name, prop in self.config_jsonschema.get("properties", {}).items()
-            if "default" in prop
-        }
-        given = {k: v for k, v in self._config.items() if k not in defaults or v != defaults[k]}
         try:
             found = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
             raise SettingsError(invalid_settings(exc.errors)) from None
         # Which settings are required depends on the edition: the schema marks none of them.
+        # Meltano passes every default along: a value equal to its default is not "given".
         problem = desktop_settings.check_edition(
-            {**given, "edition": self._config.get("edition")},
+            self._config,
             online_names=online_settings.NAMES,
             online_required=online_settings.REQUIRED,
             desktop_only=self.desktop_only_settings,
             online_only=self.online_only_settings,
+            defaults=desktop_settings.schema_defaults(self.config_jsonschema),
         )
         if problem:
             raise SettingsError(problem)
