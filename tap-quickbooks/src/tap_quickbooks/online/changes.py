@@ -140,12 +140,15 @@ class ChangeFeed:
         # A reconcile scan reads everything (the Id set needs every Id); it is needed when CDC
         # cannot give the deletes, or when there is no remembered Id set to keep up to date.
         scan = stream.reconcile and not (cdc_ok and stream.has_id_baseline())
+        # CDC cannot apply a user's stream filter: a filtered stream's rows come from its queries,
+        # and CDC gives only its deletes, which the stream keeps for the Ids it remembers.
+        filtered = stream.query.filtered
         return Plan(
             stream,
             start,
             None if scan else start,
-            via_cdc=cdc_ok and not scan,
-            cdc_deletes=cdc_ok and scan and stream.include_deletes,
+            via_cdc=cdc_ok and not scan and not filtered,
+            cdc_deletes=cdc_ok and stream.include_deletes and (scan or (filtered and stream.reconcile)),
         )
 
     def compute(self, streams: Sequence[FeedStream]) -> None:

@@ -242,6 +242,8 @@ class OnlineRun:
             except BaseException:
                 self.scheduler.cancel_all()
                 raise
+        if read.query.filtered:
+            fetched.deleted = self._remembered_only(read, fetched.deleted)
         if read.include_deletes:
             yield from fetched.deleted
         if reconcile:
@@ -266,7 +268,9 @@ class OnlineRun:
             or fetched.deletes_complete
         ):
             return
-        if not read.spec.cdc:
+        if read.query.filtered:
+            why = "stream_filters narrows the stream, and CDC's deletes do not say whether they matched it"
+        elif not read.spec.cdc:
             why = f"QuickBooks' change feed (CDC) does not cover {read.name}"
         elif fetched.cdc_capped:
             why = "CDC answered its cap of changed objects and may have left deletes out"
@@ -308,6 +312,16 @@ class OnlineRun:
             # CDC served this run: keep the set up to date with what it said.
             current = ((baseline or set()) | read_ids) - cdc_deleted
         read.view.keep(STATE_KEY, encode_ids(current))
+
+    def _remembered_only(self, read: _StreamRead, deleted: list[Row]) -> list[Row]:
+        """The deletes of a filtered stream that it emitted before: the Ids it remembers (with
+        ``reconcile_deletes``); without that set no CDC delete can be told to match the filter."""
+        saved = read.view.saved(STATE_KEY)
+        try:
+            known = decode_ids(str(saved)) if saved is not None else set()
+        except ValueError:
+            known = set()  # _reconcile says so and starts a new set
+        return [row for row in deleted if row["Id"].isdigit() and int(row["Id"]) in known]
 
     def _still_there(self, read: _StreamRead, ids: set[int]) -> set[int]:
         found: set[int] = set()

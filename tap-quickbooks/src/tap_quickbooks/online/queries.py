@@ -56,16 +56,20 @@ class ObjectQuery:
     base: tuple[str, ...] = ()
     #: How rows that share one second are ordered for offset paging (``Id``, or a natural key).
     tie_order: str = "Id"
+    #: The user's ``stream_filters`` clause narrows this object: only a query can apply it (the change
+    #: feed answers every changed object of a type), so its rows never come from CDC.
+    filtered: bool = False
 
     @classmethod
     def for_spec(cls, spec: ObjectSpec, user_filter: str | None = None) -> ObjectQuery:
         base: list[str] = []
         if "Active" in spec.filterable:
             base.append("Active IN (true, false)")
-        if user_filter:
-            base.append(check_filter(spec.name, user_filter))
+        clause = check_filter(spec.name, user_filter) if user_filter else ""
+        if clause:
+            base.append(clause)
         tie = "Id" if spec.has_id else ", ".join(spec.natural_key)
-        return cls(spec.name, tuple(base), tie)
+        return cls(spec.name, tuple(base), tie, filtered=bool(clause))
 
     def _where(self, conditions: Iterable[str]) -> str:
         parts = [*self.base, *conditions]
