@@ -109,7 +109,9 @@ class TapQuickBooks(FatalConfigValidation):
             th.ObjectType(additional_properties=th.StringType),
             description=(
                 "Per object, a QBO query condition ANDed to the tap's own, e.g. "
-                '{"Invoice": "TotalAmt > \'100.00\'"} (conditions only: no ORDERBY or paging)'
+                '{"Invoice": "TotalAmt > \'100.00\'"} (conditions only: no ORDERBY or paging). '
+                "A filtered object is read by query on every run, never from the change feed; its deletes "
+                "come out only with reconcile_deletes (the tap then knows which Ids it emitted)"
             ),
         ),
         th.Property(
