@@ -56,7 +56,10 @@ def _is_ref(name: str) -> bool:
     return name.endswith("Ref")
 
 
-def _expression(name: str) -> str:
+def _expression(name: str, spec: ObjectSpec | None = None) -> str:
+    if spec is not None and spec.wraps and name == "Type":
+        # A RecurringTransaction is stored as {"Invoice": {...}}: its type is its one key.
+        return "(SELECT key FROM json_each(data) LIMIT 1)"
     if name in _COLUMNS:
         return _COLUMNS[name]
     if _is_ref(name):
@@ -117,7 +120,7 @@ def _like_pattern(value: str) -> str:
 
 def _condition(spec: ObjectSpec, cond: Condition) -> tuple[str, list[Any]]:
     name = _canonical(spec, cond.path)
-    expr = _expression(name)
+    expr = _expression(name, spec)
     numeric = name in _numeric_properties(spec.name)
     text_compare = (
         name not in _COLUMNS and not numeric and not isinstance(cond.value, (bool, int, float, tuple))
@@ -161,7 +164,7 @@ def compile_query(realm: str, query: Query) -> CompiledQuery:
     order = []
     for n, item in enumerate(query.order_by):
         name = _canonical(spec, item.path)
-        keys.append(f"{_expression(name)} AS o{n}")
+        keys.append(f"{_expression(name, spec)} AS o{n}")
         order.append(f"o{n} {'DESC' if item.descending else 'ASC'}")
     order.append("id ASC")
     by = ", ".join(order)
