@@ -202,7 +202,20 @@ SHAPE_FIXES: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = NEWER_FIELDS + SHAPE_FIXES
+#: A RecurringTransaction's XSD type declares nothing of its own: the API writes and answers it as
+#: ``{"Invoice": {..., "RecurringInfo": {...}}}``, one of the transactions it can be a template of,
+#: each with that transaction's schema; ``Type`` (filterable) names which one it holds.
+WRAPPERS: tuple[Rule, ...] = tuple(
+    rule
+    for spec in catalog.OBJECTS
+    if spec.wraps
+    for rule in (
+        Rule(spec.name, "Type", STRING, "the template's transaction type, filterable"),
+        *(Rule(spec.name, name, FromXsd(name), "a template of this transaction") for name in spec.wraps),
+    )
+)
+
+RULES: tuple[Rule, ...] = NEWER_FIELDS + SHAPE_FIXES + WRAPPERS
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 

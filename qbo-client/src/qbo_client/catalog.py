@@ -39,6 +39,23 @@ class Void(enum.Enum):
     UPDATE_INCLUDE_VOID = "include_void"  # POST {entity}?operation=update&include=void (sparse)
 
 
+#: The transactions a RecurringTransaction can be a template of (Intuit's API reference).
+RECURRING_TYPES = (
+    "Bill",
+    "CreditMemo",
+    "Deposit",
+    "Estimate",
+    "Invoice",
+    "JournalEntry",
+    "Purchase",
+    "PurchaseOrder",
+    "RefundReceipt",
+    "SalesReceipt",
+    "Transfer",
+    "VendorCredit",
+)
+
+
 COMMON_FILTERABLE = ("Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime")
 
 
@@ -77,6 +94,12 @@ class ObjectSpec:
     create_endpoint: str = ""
     #: Has an ``Id`` property (ExchangeRate does not: it is keyed by currency and date).
     has_id: bool = True
+    #: Other names the API knows the object by: a query's ``FROM`` and the ``entities`` of CDC
+    #: (``CreditCardPayment``, whose answers are keyed ``CreditCardPaymentTxn``).
+    aliases: tuple[str, ...] = ()
+    #: The transactions this object holds one of, each answered under its own key
+    #: (``{"Invoice": {...}}``): a RecurringTransaction is a template of one of them.
+    wraps: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -198,6 +221,20 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         required=(("Code",),),
     ),
     ObjectSpec("CompanyInfo", Kind.SINGLETON, read=True, update=True, cdc=False, filterable=("CompanyName",)),
+    ObjectSpec(
+        # The API's name is CreditCardPayment (its path, a query's FROM), but it answers, and
+        # takes in a batch, under the key CreditCardPaymentTxn, its XSD element.
+        "CreditCardPaymentTxn",
+        Kind.TRANSACTION,
+        create=True,
+        read=True,
+        update=True,
+        delete=Delete.DELETE,
+        endpoint="creditcardpayment",
+        aliases=("CreditCardPayment",),
+        filterable=("TxnDate", "VendorRef", "Amount"),
+        required=(("BankAccountRef",), ("CreditCardAccountRef",), ("Amount",)),
+    ),
     _txn(
         "CreditMemo",
         filters=("CustomerRef",),
@@ -212,6 +249,13 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         required=_PARTY_NAME,
         name_space="party",
         sub_flag="Job",
+    ),
+    ObjectSpec(
+        "CustomerType",
+        Kind.NAME_LIST,
+        read=True,
+        natural_key=_NAME,
+        filterable=("Name", "Active"),
     ),
     _list("Department", delete=Delete.INACTIVATE, sub_flag="SubDepartment"),
     _txn("Deposit", filters=("DepositToAccountRef",), required=(("DepositToAccountRef",), ("Line",))),
@@ -238,6 +282,19 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         has_id=False,
         natural_key=("SourceCurrencyCode", "AsOfDate"),
         filterable=("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate"),
+    ),
+    ObjectSpec(
+        # Minor version 70 and later; the Plus and Advanced editions in the US.
+        "InventoryAdjustment",
+        Kind.TRANSACTION,
+        create=True,
+        read=True,
+        update=True,
+        delete=Delete.DELETE,
+        natural_key=("DocNumber",),
+        filterable=("DocNumber", "TxnDate", "AdjustAccountRef"),
+        auto_doc_number=True,
+        required=(("AdjustAccountRef",), ("Line",)),
     ),
     _txn(
         "Invoice",
@@ -276,12 +333,32 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         auto_doc_number=True,
         required=(("VendorRef",), ("Line",)),
     ),
+    ObjectSpec(
+        # A template of one transaction: written and answered as {"Invoice": {...}} (one of
+        # RECURRING_TYPES), its Id that of the template. Not in change data capture.
+        "RecurringTransaction",
+        Kind.OTHER,
+        create=True,
+        read=True,
+        update=True,
+        delete=Delete.DELETE,
+        cdc=False,
+        wraps=RECURRING_TYPES,
+        filterable=("Type",),
+    ),
     _txn(
         "RefundReceipt",
         filters=("CustomerRef",),
         unique_doc_number=True,
         auto_doc_number=True,
         required=(("Line",), ("DepositToAccountRef",)),
+    ),
+    ObjectSpec(
+        # A billable expense line waiting to be invoiced: QuickBooks makes it, a client reads it.
+        "ReimburseCharge",
+        Kind.TRANSACTION,
+        read=True,
+        filterable=("TxnDate", "CustomerRef", "HasBeenInvoiced", "Amount"),
     ),
     _txn(
         "SalesReceipt",
@@ -311,6 +388,13 @@ OBJECTS: tuple[ObjectSpec, ...] = (
         filterable=_LIST_FILTERS,
         create_endpoint="taxservice/taxcode",
         required=(("TaxCode",),),
+    ),
+    ObjectSpec(
+        # A payment or refund against a filed tax return (AU, CA and UK companies): read only.
+        "TaxPayment",
+        Kind.OTHER,
+        read=True,
+        filterable=("PaymentDate", "Refund"),
     ),
     ObjectSpec(
         "TaxRate",
@@ -353,19 +437,19 @@ OBJECTS: tuple[ObjectSpec, ...] = (
 REPORTS: tuple[str, ...] = ("TrialBalance", "ProfitAndLoss", "BalanceSheet")
 
 _BY_NAME = {spec.name: spec for spec in OBJECTS}
-_BY_LOWER = {spec.name.lower(): spec for spec in OBJECTS}
+_BY_LOWER = {alias.lower(): spec for spec in OBJECTS for alias in (spec.name, *spec.aliases)}
 
 
 def get(name: str) -> ObjectSpec:
     """The spec of an object by its API name, case-insensitively. Raises KeyError."""
-    spec = _BY_NAME.get(name) or _BY_LOWER.get(name.lower())
+    spec = find(name)
     if spec is None:
         raise KeyError(name)
     return spec
 
 
 def find(name: str) -> ObjectSpec | None:
-    """Like :func:`get`, or None."""
+    """Like :func:`get` (also by an alias: ``CreditCardPayment``), or None."""
     return _BY_NAME.get(name) or _BY_LOWER.get(name.lower())
 
 
