@@ -142,6 +142,23 @@ def business_rule(detail: str, element: str = "") -> QBOFault:
     )
 
 
+def amount_calculation(supplied: str) -> QBOFault:
+    """A sales line whose Amount is not UnitPrice x Qty rounded to the cent (as a real answer has it)."""
+    return QBOFault(
+        "6070",
+        "Amount calculation incorrect in the request.",
+        f"Amount is not equal to UnitPrice * Qty. Supplied value:{supplied}",
+        element="Line.Amount",
+    )
+
+
+def unbalanced_journal() -> QBOFault:
+    """A journal entry whose debit lines do not add up to its credit lines."""
+    return QBOFault(
+        "2300", "Amount on debits not equal to credits", "Please balance your debits and credits."
+    )
+
+
 def malformed_request(detail: str) -> QBOFault:
     return QBOFault("2010", "Request has invalid or unsupported property", detail)
 

@@ -3,6 +3,7 @@ unique names and document numbers, and after the write the applied payments and 
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from qbo_client import catalog, references
@@ -15,6 +16,18 @@ from .core import HOME_CURRENCY, Context, Endpoint, is_id, to_number
 
 #: Which linked transaction a payment-like object pays down.
 _PAYS = {"Payment": "Invoice", "BillPayment": "Bill"}
+
+#: Sales forms whose item lines QBO checks: Amount must be UnitPrice x Qty to the cent (fault 6070).
+_SALES_FORMS = frozenset({"Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt", "Estimate"})
+
+#: Forms whose TotalAmt QBO computes from the lines and tax, overwriting any value supplied (the API
+#: reference says so of each form's TotalAmt); a wrong TotalAmt is replaced, never refused.
+_COMPUTED_TOTAL = _SALES_FORMS | {"Bill", "VendorCredit", "Purchase", "PurchaseOrder"}
+
+#: Transactions whose TotalAmt is the amount given (a payment's money received), not a sum of lines.
+_GIVEN_TOTAL = ("JournalEntry", "Payment", "BillPayment")
+
+_CENT = Decimal("0.01")
 
 
 class Rules(Endpoint):
@@ -136,15 +149,19 @@ class Rules(Endpoint):
         if creating and spec.auto_doc_number and not payload.get("DocNumber"):
             payload["DocNumber"] = str(self.store.max_doc_number(realm, spec.name) + 1)
         lines = payload.get("Line")
+        # A sparse update without Line keeps the stored lines: QBO checks only the lines it is sent.
+        lines_sent = isinstance(lines, list) and (old is None or lines is not old.get("Line"))
         if isinstance(lines, list):
+            if lines_sent:
+                _check_arithmetic(spec.name, lines)
             for number, line in enumerate(lines, start=1):
                 if isinstance(line, dict) and line.get("DetailType") != "SubTotalLineDetail":
                     line.setdefault("Id", str(number))
                     line.setdefault("LineNum", number)
-            if "TotalAmt" not in payload and spec.name not in ("JournalEntry", "Payment", "BillPayment"):
-                payload["TotalAmt"] = _line_total(lines) + to_number(
-                    (payload.get("TxnTaxDetail") or {}).get("TotalTax")
-                )
+            recompute = spec.name in _COMPUTED_TOTAL and lines_sent
+            if recompute or (payload.get("TotalAmt") is None and spec.name not in _GIVEN_TOTAL):
+                tax = to_number((payload.get("TxnTaxDetail") or {}).get("TotalTax"))
+                payload["TotalAmt"] = round(_line_total(lines) + tax, 2)
         if spec.name in ("Invoice", "Bill") and (creating or "Balance" not in payload):
             if creating:
                 payload["Balance"] = payload.get("TotalAmt", 0)
@@ -152,7 +169,7 @@ class Rules(Endpoint):
                 before = old or {}
                 moved = to_number(payload.get("TotalAmt")) - to_number(before.get("TotalAmt"))
                 payload["Balance"] = round(to_number(before.get("Balance")) + moved, 2)
-        if spec.name in ("Payment", "BillPayment") and "TotalAmt" not in payload:
+        if spec.name in ("Payment", "BillPayment") and payload.get("TotalAmt") is None:
             payload["TotalAmt"] = round(sum(to_number(line.get("Amount")) for line in lines or []), 2)
 
     def after_write(
@@ -225,6 +242,85 @@ def _line_total(lines: list[Any]) -> float:
         kind = line.get("DetailType")
         if kind in ("SubTotalLineDetail", "DescriptionOnly"):
             continue
+        if kind == "GroupLineDetail" and line.get("Amount") is None:
+            total += _line_total(_group_lines(line))  # a bundle sent without its own Amount
+            continue
         amount = to_number(line.get("Amount"))
         total += -amount if kind == "DiscountLineDetail" else amount
     return round(total, 2)
+
+
+def _group_lines(line: dict[str, Any]) -> list[Any]:
+    detail = line.get("GroupLineDetail")
+    inner = detail.get("Line") if isinstance(detail, dict) else None
+    return inner if isinstance(inner, list) else []
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A JSON number as the decimal it was written as (0.1 is 0.1); None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _cents(value: Decimal) -> Decimal:
+    """Rounded to the cent half away from zero, as QBO rounds a line (128.35 x 14.50 = 1861.08).
+
+    A figure too large to hold in cents is kept as it is: the ledger refuses it with its own fault.
+    """
+    try:
+        return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return value
+
+
+def _supplied(amount: Decimal) -> str:
+    """An amount as QBO's fault detail writes it: grouped thousands, no trailing zeros (1,000; 1,861.07)."""
+    text = f"{_cents(amount):,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _check_arithmetic(entity: str, lines: list[Any]) -> None:
+    """Refuse what QBO refuses in a transaction's lines: a sales item line whose Amount is not
+    UnitPrice x Qty (6070) and a journal entry whose debits and credits differ (2300).
+
+    A line sent with only an Amount, or without UnitPrice or Qty, is not checked: QBO takes it.
+    """
+    if entity in _SALES_FORMS:
+        _check_sales_lines(lines)
+    elif entity == "JournalEntry":
+        debits = credits = Decimal(0)
+        for line in lines:
+            detail = line.get("JournalEntryLineDetail") if isinstance(line, dict) else None
+            amount = _decimal(line.get("Amount")) if isinstance(detail, dict) else None
+            if amount is None or not isinstance(detail, dict):
+                continue
+            if detail.get("PostingType") == "Debit":
+                debits += _cents(amount)
+            elif detail.get("PostingType") == "Credit":
+                credits += _cents(amount)
+        if debits != credits:
+            raise faults.unbalanced_journal()
+
+
+def _check_sales_lines(lines: list[Any]) -> None:
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        if line.get("DetailType") == "GroupLineDetail":
+            _check_sales_lines(_group_lines(line))
+            continue
+        detail = line.get("SalesItemLineDetail")
+        if line.get("DetailType") != "SalesItemLineDetail" or not isinstance(detail, dict):
+            continue
+        amount = _decimal(line.get("Amount"))
+        price = _decimal(detail.get("UnitPrice"))
+        qty = _decimal(detail.get("Qty"))
+        if amount is None or price is None or qty is None:
+            continue
+        if _cents(price * qty) != _cents(amount):
+            raise faults.amount_calculation(_supplied(amount))
