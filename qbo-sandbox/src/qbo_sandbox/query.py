@@ -1,5 +1,8 @@
 """The QuickBooks Online query language (``SELECT * FROM Customer WHERE ...``), parsed with a lark grammar.
 
+The select list is ``*``, ``COUNT(*)`` or columns: ``*`` and property names in any mix (python-quickbooks
+reads items with ``SELECT *, Sku FROM Item``; others read ``SELECT Id, DisplayName FROM Customer``).
+
 ``parse`` turns query text into a :class:`Query` or raises :class:`QueryError` carrying the Fault code,
 Message and Detail the real API answers (4000 parse error, 4001 invalid query). Whether the entity exists
 and a property is filterable is the server's business: it checks them against its catalog.
@@ -68,7 +71,11 @@ class OrderBy:
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query. ``start_position`` is 1-based."""
+    """A parsed query. ``start_position`` is 1-based.
+
+    ``fields`` are the properties named in the select list, as written; ``star`` says whether the list
+    holds ``*`` (then the answer is whole entities whatever else it names: ``SELECT *, Sku FROM Item``).
+    """
 
     entity: str
     count: bool
@@ -76,6 +83,13 @@ class Query:
     order_by: tuple[OrderBy, ...]
     start_position: int = 1
     max_results: int = DEFAULT_MAX_RESULTS
+    fields: tuple[str, ...] = ()
+    star: bool = True
+
+    @property
+    def projected(self) -> bool:
+        """True when the answer carries only the named properties (no ``*``, no ``COUNT(*)``)."""
+        return not self.count and not self.star
 
 
 _MESSAGES = {"4000": "Error parsing query", "4001": "Invalid query"}
@@ -126,13 +140,19 @@ class _Collect(Transformer[Token, Any]):
     """
 
     def query(self, c: list[Any]) -> tuple[Any, ...]:
-        return tuple(c)  # (count, entity token, where | None, order | None, paging | None)
+        return tuple(c)  # (projection, entity token, where | None, order | None, paging | None)
 
-    def all_columns(self, _: list[Any]) -> bool:
-        return False
+    def count(self, _: list[Any]) -> None:
+        return None  # COUNT(*): no columns
 
-    def count(self, _: list[Any]) -> bool:
-        return True
+    def columns(self, c: list[Any]) -> tuple[Token | None, ...]:
+        return tuple(c)  # a property token per named column, None for each `*`
+
+    def star(self, _: list[Any]) -> None:
+        return None
+
+    def field(self, c: list[Any]) -> Token:
+        return cast("Token", c[0])
 
     def where(self, c: list[Any]) -> tuple[Any, ...]:
         return tuple(c)
@@ -333,7 +353,7 @@ def _bounded_int(tok: Token, low: int, high: int) -> int:
 
 
 def _finish(raw: tuple[Any, ...]) -> Query:
-    count, entity, where, order, paging = raw
+    columns, entity, where, order, paging = raw
     if "." in entity.value:
         raise _unexpected(entity)  # entity names are plain identifiers; the grammar shares IDENT
     conditions = []
@@ -347,11 +367,14 @@ def _finish(raw: tuple[Any, ...]) -> Query:
     paging = paging or {}
     start = _bounded_int(paging["start"], 1, MAX_START_POSITION) if "start" in paging else 1
     max_results = _bounded_int(paging["max"], 1, MAX_MAX_RESULTS) if "max" in paging else DEFAULT_MAX_RESULTS
+    named = tuple(str(tok.value) for tok in columns or () if tok is not None)
     return Query(
         entity=str(entity.value),
-        count=bool(count),
+        count=columns is None,
         where=tuple(conditions),
         order_by=order_by,
         start_position=start,
         max_results=max_results,
+        fields=named,
+        star=columns is None or any(tok is None for tok in columns),
     )

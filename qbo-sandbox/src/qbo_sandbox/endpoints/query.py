@@ -1,11 +1,11 @@
-"""The query endpoint: QBO's SQL-like language compiled to SQLite, rows answered as stored."""
+"""The query endpoint: QBO's SQL-like language compiled to SQLite, rows answered as stored (or projected)."""
 
 from __future__ import annotations
 
 import json
 
 from qbo_sandbox import clock
-from qbo_sandbox.querying import compile_query, parse_query
+from qbo_sandbox.querying import compile_query, parse_query, project
 
 from .core import Endpoint, dumps
 
@@ -29,9 +29,12 @@ class Queries(Endpoint):
         self.core.rows_returned = len(rows)
         if not rows:
             return "{}"
-        if compiled.spec.name == "Account":
+        if compiled.spec.name == "Account" or compiled.fields is not None:
             payloads = [json.loads(r) for r in rows]
-            self.core.overlay_accounts(realm, payloads)
+            if compiled.spec.name == "Account":
+                self.core.overlay_accounts(realm, payloads)
+            if compiled.fields is not None:
+                payloads = [project(p, compiled.fields) for p in payloads]
             rows = [dumps(p) for p in payloads]
         return (
             "{" + dumps(compiled.spec.name) + ":[" + ",".join(rows) + "],"
