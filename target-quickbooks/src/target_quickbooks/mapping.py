@@ -17,7 +17,12 @@ from qbo_client.catalog import ObjectSpec
 
 
 class StreamMappingError(Exception):
-    """A stream (or a setting) that names no QuickBooks object; says how to fix it."""
+    """A stream (or a setting) that names no QuickBooks object; says how to fix it. ``what`` says
+    only what is wrong (for the warning of a stream ``unmapped_streams: skip`` leaves out)."""
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what or message
 
 
 @dataclass(frozen=True)
@@ -65,15 +70,74 @@ def object_for_name(name: str) -> ObjectSpec | None:
     return None
 
 
+#: Reports of the API beyond the ones the tap reads (``catalog.REPORTS``), as other taps name streams
+#: after them (singer-io's tap-quickbooks: ``profit_loss_report``).
+_OTHER_REPORTS = (
+    "AccountList",
+    "AgedPayableDetail",
+    "AgedPayables",
+    "AgedReceivableDetail",
+    "AgedReceivables",
+    "CashFlow",
+    "CustomerBalance",
+    "CustomerBalanceDetail",
+    "CustomerIncome",
+    "GeneralLedger",
+    "InventoryValuationSummary",
+    "JournalReport",
+    "ProfitAndLossDetail",
+    "SalesByClassSummary",
+    "SalesByCustomer",
+    "SalesByDepartment",
+    "SalesByProduct",
+    "TaxSummary",
+    "TransactionList",
+    "VendorBalance",
+    "VendorBalanceDetail",
+    "VendorExpenses",
+)
+
+
+def _report_words(name: str) -> str:
+    """A report's name as compared: lower case, no separators, no ``and``, no ``report`` suffix."""
+    words = _words(name).replace("and", "")
+    for suffix in ("reports", "report"):
+        if words.endswith(suffix) and len(words) > len(suffix):
+            return words[: -len(suffix)]
+    return words
+
+
 def report_for_name(name: str) -> str | None:
-    """The report a stream carries (tap-quickbooks' ``TrialBalance``, ...), or None.
+    """The report a stream carries (tap-quickbooks' ``TrialBalance``, singer-io's
+    ``profit_loss_report``, any ``..._report`` stream), or None.
 
     Reports are computed by QuickBooks from the transactions: there is nothing to write, so such
     a stream is read and left alone (``tap-quickbooks | target-quickbooks`` copies a company with
     its reports selected).
     """
-    words = _words(name.split("-")[-1])
-    return next((r for r in catalog.REPORTS if r.lower() == words), None)
+    base = name.split("-")[-1]
+    words = _report_words(base)
+    for report in (*catalog.REPORTS, *_OTHER_REPORTS):
+        if _report_words(report) == words:
+            return report
+    if re.search(r"reports?$", _words(base)) and object_for_name(name) is None:
+        return base
+    return None
+
+
+#: What a stream of deleted objects is called (singer-io's tap-quickbooks: ``deleted_objects``, whose
+#: records are ``{"Id", "Type", "status": "Deleted"}``, from the CDC endpoint), and the value of
+#: ``stream_maps_to_objects`` that names another stream as one.
+DELETED_OBJECTS = "DeletedObjects"
+
+
+def is_deleted_objects(stream: str, explicit: Mapping[str, Any] | None) -> bool:
+    """Whether a stream carries deleted objects of any type (each record: ``Id`` and ``Type``)."""
+    entry = (explicit or {}).get(stream)
+    if entry is not None:
+        name = entry.get("object") if isinstance(entry, Mapping) else entry
+        return isinstance(name, str) and _words(name) == _words(DELETED_OBJECTS)
+    return _words(stream.split("-")[-1]) in ("deletedobjects", "deletedobject")
 
 
 def _natural_key(spec: ObjectSpec, value: Any, stream: str) -> tuple[str, ...]:
@@ -118,7 +182,10 @@ def resolve_stream(stream: str, explicit: Mapping[str, Any] | None) -> StreamTar
             raise StreamMappingError(
                 f"stream {stream!r} maps to no QuickBooks object: name the stream after one "
                 "(Customer, invoices, sales_receipt, ...), map it in the setting stream_maps_to_objects "
-                '({"' + stream + '": "Customer"}), or reshape it with stream_maps (__alias__)'
+                '({"' + stream + '": "Customer"}), reshape it with stream_maps (__alias__), leave it '
+                'out with stream_maps ({"' + stream + '": "__NULL__"}) or skip every such stream with '
+                "the setting unmapped_streams: skip",
+                what=f"stream {stream!r} maps to no QuickBooks object",
             )
         spec = found
     return StreamTarget(stream, spec, _natural_key(spec, natural_key, stream))
@@ -127,4 +194,5 @@ def resolve_stream(stream: str, explicit: Mapping[str, Any] | None) -> StreamTar
 def check_explicit(explicit: Mapping[str, Any] | None) -> None:
     """Fail early (at startup) on a stream_maps_to_objects entry that cannot work."""
     for stream in explicit or {}:
-        resolve_stream(stream, explicit)
+        if not is_deleted_objects(stream, explicit):
+            resolve_stream(stream, explicit)

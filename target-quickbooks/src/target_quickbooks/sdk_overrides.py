@@ -19,6 +19,7 @@ from qbo_client import redact
 from qbo_client import settings as online_settings
 from qbo_client.config_checks import SettingsError, invalid_settings
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.sinks import Sink
 from singer_sdk.target_base import Target
 from typing_extensions import override
 
@@ -99,8 +100,27 @@ class StateAfterWrites(Target):
         super()._write_state_message(copy.deepcopy(state))
 
 
+class KeyPropertiesOptional(Sink):
+    """A sink that takes records without the stream's key properties (a new object has no ``Id``)."""
+
+    @override
+    def _singer_validate_message(self, record: dict) -> None:
+        """Accept every record, whatever key properties its SCHEMA declared.
+
+        The SDK refuses a record that lacks one of ``key_properties`` with
+        ``MissingKeyPropertiesError``, which ends the run with a traceback before anything is
+        written. This target never uses the key properties: a record with an ``Id`` updates that
+        object, one without is matched by its natural key or created (a user's own file of new
+        customers declares ``key_properties: ["Id"]`` and has no Ids yet), and a record that is
+        really wrong goes to the dead letter with its reason. The SDK calls this between its public
+        ``preprocess_record`` and ``process_record`` hooks, and neither can keep the check from
+        running.
+        """
+
+
 #: Each class here: the SDK class whose internals it overrides, and their names.
 OVERRIDES: dict[type, tuple[type, tuple[str, ...]]] = {
     FatalConfigValidation: (Target, ("_validate_config",)),
     StateAfterWrites: (Target, ("_write_state_message",)),
+    KeyPropertiesOptional: (Sink, ("_singer_validate_message",)),
 }

@@ -257,9 +257,10 @@ def _fit(value: Any, schema: dict[str, Any], path: str, entity: str) -> Any:
                 element=path,
             )
         fmt = schema.get("format")
-        if fmt in ("date", "date-time") and not _is_date(text, fmt):
-            expected = "a date YYYY-MM-DD" if fmt == "date" else "an ISO 8601 date-time"
-            raise _bad(entity, path, expected, value)
+        if fmt == "date" and not _is_date(text, fmt):
+            return _date_of(text, entity, path)
+        if fmt == "date-time" and not _is_date(text, fmt):
+            raise _bad(entity, path, "an ISO 8601 date-time", value)
         return text
     return value
 
@@ -296,6 +297,31 @@ def _is_date(text: str, fmt: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _date_of(text: str, entity: str, path: str) -> str:
+    """The date a date-time given for a date field means, as QuickBooks takes it (``YYYY-MM-DD``).
+
+    Taps whose schemas type every date as a date-time (singer-io's tap-quickbooks) send
+    ``2025-12-08T00:00:00.000000Z`` for the date 2025-12-08, and the SDK hands a top-level one on
+    as a datetime (``2025-12-08T00:00:00+00:00``). Midnight in UTC (or with no offset) is that date.
+    Any other time, or midnight elsewhere, may have been shifted from another day by a time zone
+    conversion: which date it means is not known, so the record is refused rather than guessed.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad(entity, path, "a date YYYY-MM-DD", text) from None
+    offset = moment.utcoffset()
+    if moment.time() == dt.time(0) and offset in (None, dt.timedelta(0)):
+        return moment.date().isoformat()
+    raise RecordError(
+        f"{path or 'the record'} of {entity} must be a date YYYY-MM-DD, not the date-time {text!r}: only "
+        "midnight UTC names a date for sure (another time may be a date shifted by a time zone); "
+        "send the date itself, in the source or with stream_maps",
+        code="2010",
+        element=path,
+    )
 
 
 def _bad(entity: str, path: str, expected: str, value: Any) -> RecordError:

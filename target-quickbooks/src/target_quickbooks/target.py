@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import logging
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +20,22 @@ from qbo_client.config_checks import SettingsError, check_config_file
 from qbo_client.errors import QBOError
 from singer_sdk import typing as th
 from singer_sdk.exceptions import RecordsWithoutSchemaException
+from singer_sdk.mapper import RemoveRecordTransform
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.sinks import Sink
 from typing_extensions import override
 
 from .deadletter import FailFast
 from .desktop.sink import DesktopSink
+from .desktop.sink import object_for_stream as desktop_object_for_stream
 from .desktop.writer import DesktopSettings, DesktopWriter
 from .edition import Edition, RunContext
-from .mapping import StreamMappingError, check_explicit
+from .mapping import StreamMappingError, check_explicit, is_deleted_objects, report_for_name, resolve_stream
 from .online.edition import OnlineEdition
 from .reader import QuickBooksReader
 from .run import RunWriter
 from .sdk_overrides import FatalConfigValidation, StateAfterWrites
-from .sinks import QuickBooksSink
+from .sinks import DeletedObjectsSink, Ignored, IgnoredSink, QuickBooksSink, writes_nothing
 from .writer import Settings, Writer
 
 #: The exit status of a run that wrote records to the dead letter (``dead_letter_exit_code``): not 0,
@@ -63,6 +67,15 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
             th.ObjectType(additional_properties=True),
             description='Stream -> object: {"contacts": "Customer"} or {"contacts": {"object": "Customer", '
             '"natural_key": ["DisplayName"]}}. Streams named after an object need no entry.',
+        ),
+        th.Property(
+            "unmapped_streams",
+            th.StringType,
+            default="fail",
+            allowed_values=["fail", "skip"],
+            description="A stream that maps to no object QuickBooks lets a client write: fail (stop the "
+            "run at its SCHEMA, before anything is written) or skip (read its records, write none; "
+            "a warning per stream). Reports and streams stream_maps sends to __NULL__ are always skipped.",
         ),
         th.Property(
             "create_only", th.BooleanType, default=False, description="Never update existing objects."
@@ -179,6 +192,9 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
         #: What the last run did (kept after the writer is closed, for callers and tests).
         self.counts: dict[str, int] = {}
         self.client_stats: dict[str, int] = {}
+        #: Streams whose records are read and not written, and why (see :class:`IgnoredSink`).
+        self.ignored_streams: dict[str, Ignored] = {}
+        self._said: set[str] = set()
 
     @property
     def writer(self) -> RunWriter:
@@ -192,8 +208,77 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
 
     @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:
-        """One sink class per edition: Online's checks records against Online's catalog."""
-        return DesktopSink if self.edition == "desktop" else QuickBooksSink
+        """The sink of a stream, chosen when its SCHEMA arrives: a stream the stream maps send to
+        ``__NULL__`` or that carries a report is read and not written; a stream that maps to no
+        object fails the run here (``unmapped_streams: fail``) or is skipped."""
+        explicit = self.config.get("stream_maps_to_objects") or {}
+        if self._maps_to_null(stream_name):
+            return self._ignore(
+                stream_name,
+                Ignored(
+                    f"stream {stream_name!r} is sent to __NULL__ by stream_maps: nothing of it is written",
+                    logging.INFO,
+                ),
+            )
+        if self.edition == "desktop":  # Desktop's catalog holds its reports
+            return self._checked(
+                stream_name, lambda: desktop_object_for_stream(stream_name, explicit), DesktopSink
+            )
+        report = report_for_name(stream_name) if stream_name not in explicit else None
+        if report is not None:
+            message = (
+                f"stream {stream_name!r} is the {report} report, which QuickBooks computes from the "
+                "transactions: its records are read and not written"
+            )
+            return self._ignore(stream_name, Ignored(message, counter="report_rows_ignored"))
+        if is_deleted_objects(stream_name, explicit):
+            return DeletedObjectsSink
+        return self._checked(stream_name, lambda: self._writable(stream_name, explicit), QuickBooksSink)
+
+    def _checked(self, stream_name: str, check: Callable[[], object], sink: type[Sink]) -> type[Sink]:
+        try:
+            check()
+        except StreamMappingError as exc:
+            if self.config.get("unmapped_streams") != "skip":
+                raise
+            return self._ignore(
+                stream_name,
+                Ignored(
+                    f"{exc.what}; unmapped_streams is skip: its records are read and not written (map it in "
+                    "stream_maps_to_objects to write it, or send it to __NULL__ with stream_maps to "
+                    "silence this warning)"
+                ),
+            )
+        return sink
+
+    def _writable(self, stream_name: str, explicit: Mapping[str, Any]) -> None:
+        """Raise StreamMappingError for a stream that maps to no object, or (under ``skip``) to
+        one the API lets a client write in no way; without ``skip`` each record of such a stream
+        goes to the dead letter saying so, as a copy of a whole company expects."""
+        spec = resolve_stream(stream_name, explicit).spec
+        if writes_nothing(spec) and self.config.get("unmapped_streams") == "skip":
+            raise StreamMappingError(
+                f"stream {stream_name!r} maps to {spec.name}, which the QuickBooks API lets a client "
+                "read only (neither create, update nor delete)"
+            )
+
+    def _maps_to_null(self, stream_name: str) -> bool:
+        """Whether every stream map that feeds this stream name drops its records (``__NULL__``,
+        or an ``__else__: __NULL__`` that covers it)."""
+        maps = [
+            m for found in self.mapper.stream_maps.values() for m in found if m.stream_alias == stream_name
+        ]
+        return bool(maps) and all(isinstance(m, RemoveRecordTransform) for m in maps)
+
+    def _ignore(self, stream_name: str, why: Ignored) -> type[Sink]:
+        self.ignored_streams[stream_name] = why
+        return IgnoredSink
+
+    def say_once(self, stream_name: str, level: int, message: str) -> None:
+        """Log a stream's message once per run (a stream's sink is made again when its schema changes)."""
+        if stream_name not in self._said:
+            self._said.add(stream_name)
+            self.logger.log(level, "%s", message)
 
     def _desktop_settings(self) -> DesktopSettings:
         config = self.config
