@@ -154,6 +154,8 @@ def measure(
         "read_back": written,
         "dead_letters": dead_count,
         "requests": stats["requests"],
+        # every request the target made, the OAuth token's included, by kind (batch, query, post, ...)
+        "requests_by_kind": {k[9:]: v for k, v in stats.items() if k.startswith("requests_")},
         "retries": stats["retries"],
         "throttled": stats["throttled"],
         "batches_needed": batches,
@@ -180,6 +182,10 @@ def print_report(r: dict[str, Any]) -> None:
         ("dead letters", r["dead_letters"]),
         ("requests (batches, lookups, token)", requests),
         ("  of which retried / throttled (429)", f"{r['retries']} / {r['throttled']}"),
+        (
+            "  by kind (the OAuth token's included)",
+            ", ".join(f"{k} {v}" for k, v in r["requests_by_kind"].items()),
+        ),
         ("batch requests needed at 30 a batch", r["batches_needed"]),
         (
             "requests per record written",

@@ -14,10 +14,10 @@ import json
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from qbo_client import catalog
 from qbo_client.catalog import ObjectSpec
@@ -30,10 +30,29 @@ from .ledger import Ledger
 from .ordering import Ordering
 from .plan import Action, Policy, Step
 from .records import PendingRecord, RecordError
-from .references import Outcome, Resolver
+from .references import Outcome, Resolver, sites
+from .references import _name_needed as name_needed
 from .run import RecordIntake
 from .shaping import NAME_FIELDS
 from .spool import Spool
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """An edition that can read, in a few requests, what a drain will look up."""
+
+    def begin_drain(self) -> None:
+        """Forget what was read ahead for the last drain."""
+
+    def prefetch(
+        self,
+        records: Mapping[str, list[PendingRecord]],
+        names: Mapping[str, set[str]],
+        ids: Mapping[str, set[str]],
+    ) -> None:
+        """Read ahead what finding ``records`` and resolving ``names`` (by object) will look up,
+        and the current objects with ``ids`` (by object)."""
+
 
 #: Rounds of writing (a repaired fault, an item without an answer) before a record fails.
 MAX_ROUNDS = 4
@@ -123,11 +142,42 @@ class Writer(RecordIntake):
             if not final and self.spool.added == self._added_at_drain:
                 return  # nothing new since the records that are still waiting were tried
             self._added_at_drain = self.spool.added
+            self._read_ahead()
             self.ordering.drain(lambda spec, records: self._process(spec, records, final=final))
             if final:
                 self._fail_leftovers()
             if final or not self.spool.queued():
                 self._inactivate_pending()
+
+    def _read_ahead(self) -> None:
+        """Tell an edition that reads ahead what this drain's records will look up."""
+        if not isinstance(self.edition, ReadsAhead):
+            return
+        self.edition.begin_drain()
+        if self.settings.dry_run and not self.spool.queued():
+            return
+        records: dict[str, list[PendingRecord]] = {}
+        for obj in self.spool.objects():
+            taken: list[PendingRecord] = []
+            while chunk := self.spool.take(obj, 5000):
+                taken.extend(chunk)
+            self.spool.put_back(taken)
+            records[obj] = taken
+        names: dict[str, set[str]] = {}
+        copy_mode = self.settings.copy_mode
+        for pending in records.values():
+            for record in pending:
+                for site in sites(record.object, record.payload):
+                    name = name_needed(site, copy_mode, self.ledger.idmap)
+                    if not name:
+                        continue
+                    value = str(site.container.get(site.key) or "")
+                    if value and self.spool.waiting_id(site.target, value):
+                        continue  # written by this run first: the id map will have it
+                    if not value and self.spool.waiting_name(site.target, name.rsplit(":", 1)[-1]):
+                        continue  # likewise, by name
+                    names.setdefault(site.target, set()).add(name)
+        self.edition.prefetch(records, names, {})
 
     def _process(
         self, spec: ObjectSpec, records: list[PendingRecord], *, final: bool
@@ -287,6 +337,10 @@ class Writer(RecordIntake):
         by_object: dict[str, list[tuple[str, PendingRecord]]] = {}
         for obj, target_id, record in pending:
             by_object.setdefault(obj, []).append((target_id, record))
+        if not self.settings.dry_run and isinstance(self.edition, ReadsAhead):
+            # every object's current SyncToken, read in one go rather than one read per object
+            ids = {obj: {t for t, _ in entries} for obj, entries in by_object.items()}
+            self.edition.prefetch({}, {}, ids)
         for obj, entries in by_object.items():
             spec = catalog.get(obj)
             if self.settings.dry_run:

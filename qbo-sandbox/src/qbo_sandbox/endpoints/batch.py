@@ -16,7 +16,13 @@ from .query import Queries
 
 
 class Batch(Endpoint):
-    """``POST batch``: each item a query, create, update (or void) or delete; a fault fails only its item."""
+    """``POST batch``: each item a query, create, update (or void) or delete; a fault fails only its item.
+
+    An item carries any entity of the API (Intuit's schema makes a batch item any ``IntuitObject``,
+    a ``Query``, a ``ReportQuery`` or a ``CDCQuery``). ExchangeRate, which has no Id, is updated as
+    ``POST exchangerate`` updates it: by ``SourceCurrencyCode`` and ``AsOfDate``; it cannot be
+    created or deleted, in a batch or alone.
+    """
 
     def __init__(self, core: Core, entities: Entities, queries: Queries) -> None:
         super().__init__(core)
@@ -61,7 +67,14 @@ class Batch(Endpoint):
             operation = str(item.get("operation", "create")).lower()
             options = str(item.get("optionsData", "")).lower()
             payload = item[entity]
-            if operation == "create":
+            if not spec.has_id and not spec.is_singleton:
+                # ExchangeRate: keyed by currency and date, set (never created or deleted) by an update
+                if operation != "update":
+                    raise faults.unsupported_operation(
+                        f"Operation {operation} is not supported for {spec.name}"
+                    )
+                answer[spec.name] = self.entities.update_keyed(realm, spec, payload)
+            elif operation == "create":
                 if isinstance(payload, dict) and payload.get("Id"):
                     raise faults.malformed_request("A create must not carry an Id")
                 answer.update(self.entities.write(realm, spec, payload, None, None))

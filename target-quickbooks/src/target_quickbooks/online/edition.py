@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
+from qbo_client import catalog
 from qbo_client.catalog import ObjectSpec
 from qbo_client.client import QBOClient
 from qbo_client.config import ClientConfig
 from qbo_client.ratelimit import RateLimiter
 
-from target_quickbooks.edition import Found, NameIndex, Outcome, RunContext
+from target_quickbooks.edition import Found, Kind, NameIndex, Outcome, RunContext
 from target_quickbooks.hooks import ObjectHooks
-from target_quickbooks.plan import Step
+from target_quickbooks.plan import Action, Step
 from target_quickbooks.records import PendingRecord
 
-from .lookups import Lookups
+from .lookups import Lookups, Wants, name_field
 from .matching import Matcher
 from .repairs import Repairs
 from .sending import Sender
@@ -41,6 +43,9 @@ class OnlineEdition:
             "TaxRate": TaxRateHooks(stash),
         }
         self._tid = threading.local()
+        #: Requests answered, by kind (batch, query, post, get, cdc, token): the summary's figures.
+        self._kinds: Counter[str] = Counter()
+        self._kinds_lock = threading.Lock()
         self._client: QBOClient | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lookups: Lookups | None = None
@@ -75,6 +80,8 @@ class OnlineEdition:
 
     def _remember_tid(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._tid.value = response.headers.get("intuit_tid", "")
+        with self._kinds_lock:
+            self._kinds[request_kind(response.request.method or "", response.request.url or "")] += 1
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -109,17 +116,71 @@ class OnlineEdition:
         return self.matcher.find(spec, ready)
 
     def read(self, spec: ObjectSpec, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return self.lookups.by_ids(spec.name, ids)
+        return self.lookups.by_ids(spec.name, ids, cached=True)
+
+    def prefetch(
+        self,
+        records: Mapping[str, list[PendingRecord]],
+        names: Mapping[str, set[str]],
+        ids: Mapping[str, set[str]],
+    ) -> None:
+        """Read ahead, in a few batch requests, what finding these records and resolving these
+        names will look up (the rows last this drain), and re-read the objects with these Ids."""
+        wants = Wants()
+        for obj, pending in records.items():
+            self.matcher.wants(catalog.get(obj), pending, wants)
+        for obj, wanted in names.items():
+            field = name_field(obj)
+            if field is not None:
+                wants.add(obj, field, {n for n in wanted if self.lookups.cached_name(obj, n) is None})
+        if ids:
+            fresh = Wants()
+            for obj, wanted in ids.items():
+                fresh.add(obj, "Id", wanted, all_active_states=catalog.get(obj).is_name_list)
+            self.lookups.prefetch(fresh, fresh=True)
+        if wants:
+            self.lookups.prefetch(wants)
+
+    def begin_drain(self) -> None:
+        """A new drain: what was read ahead for the last one is not trusted any more."""
+        if self._lookups is not None:
+            self._lookups.clear()
 
     def write(self, spec: ObjectSpec, steps: list[Step]) -> list[Outcome]:
         answers = self.sender.send(spec, steps)
-        return self.repairs.outcomes(spec, steps, answers)
+        outcomes = self.repairs.outcomes(spec, steps, answers)
+        for outcome in outcomes:
+            if outcome.kind is not Kind.DONE:
+                continue
+            if outcome.step.action is Action.DELETE and outcome.step.target_id:
+                self.lookups.forget(spec.name, outcome.step.target_id)
+            elif outcome.obj:
+                self.lookups.learn(spec.name, outcome.obj)
+        return outcomes
 
     def stats(self) -> dict[str, int]:
-        return self._client.stats.as_dict() if self._client is not None else {}
+        if self._client is None:
+            return {}
+        return {**self._client.stats.as_dict(), **{f"requests_{k}": v for k, v in self._kinds.items()}}
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         if self._client is not None:
             self._client.close()
+
+
+def request_kind(method: str, url: str) -> str:
+    """What a request to QuickBooks was: ``batch``, ``query``, ``post`` (a write on its own),
+    ``get`` (a read on its own), ``cdc`` or ``token`` (OAuth)."""
+    path = url.split("?", 1)[0].rstrip("/")
+    if "/v3/company/" not in path:
+        return "token"
+    rest = path.split("/v3/company/", 1)[1].split("/", 1)[-1].lower()
+    if rest == "batch":
+        return "batch"
+    if rest == "query":
+        return "query"
+    if rest == "cdc":
+        return "cdc"
+    return "post" if method.upper() == "POST" else "get"

@@ -22,7 +22,7 @@ from target_quickbooks.ledger import Ledger
 from target_quickbooks.records import Operation, PendingRecord, get_path
 from target_quickbooks.shaping import base_name
 
-from .lookups import Lookups
+from .lookups import Lookups, Wants, candidate_values
 
 
 class Matcher:
@@ -40,7 +40,7 @@ class Matcher:
         """The existing object per record, and the records whose Id names no object here."""
         found = Found()
         if spec.is_singleton:
-            current = self.read_singleton(spec)
+            current = self.read_singleton(spec, cached=True)
             if current is not None:
                 found.existing = {r.seq: current for r, _ in ready}
         elif spec.has_id:
@@ -52,7 +52,7 @@ class Matcher:
                 if target:
                     wanted[record.seq] = target
             real = [t for t in wanted.values() if not t.startswith("new:")]
-            rows = self._lookups().by_ids(spec.name, real) if real else {}
+            rows = self._lookups().by_ids(spec.name, real, cached=True) if real else {}
             for seq, target in wanted.items():
                 if target.startswith("new:"):
                     found.existing[seq] = {"Id": target, "SyncToken": "0"}
@@ -65,8 +65,37 @@ class Matcher:
             found.existing.update(self._match(spec, rest))
         return found
 
-    def read_singleton(self, spec: ObjectSpec) -> dict[str, Any] | None:
-        """The company's one object of a kind (CompanyInfo, Preferences), or None."""
+    def wants(self, spec: ObjectSpec, records: list[PendingRecord], wants: Wants) -> None:
+        """What :meth:`find` will look up for these records (as they are spooled, before their
+        references are resolved), added to ``wants`` to be read ahead."""
+        if spec.is_singleton:
+            wants.singletons.add(spec.name)
+            return
+        name_list = spec.is_name_list
+        for record in records:
+            payload = record.payload
+            if spec.has_id and record.source_id:
+                target = self.ledger.target_of(spec.name, record.source_id)
+                if target and not target.startswith("new:"):
+                    wants.add(spec.name, "Id", [target], all_active_states=name_list)
+            values = [get_path(payload, k) for k in record.natural_key]
+            if record.natural_key and all(v not in (None, "") for v in values):
+                field = _query_field(spec, record.natural_key, payload)
+                if field:
+                    asked = candidate_values(field, [str(get_path(payload, field))], name_list=name_list)
+                    wants.add(spec.name, field, asked, all_active_states=name_list)
+                else:
+                    wants.whole.add((spec.name, name_list))
+            elif spec.is_transaction and payload.get("TxnDate") and record.operation is not Operation.DELETE:
+                wants.add(spec.name, "TxnDate", [str(payload["TxnDate"])])
+
+    def read_singleton(self, spec: ObjectSpec, *, cached: bool = False) -> dict[str, Any] | None:
+        """The company's one object of a kind (CompanyInfo, Preferences), or None; ``cached``: as
+        read ahead this drain, if it was."""
+        if cached:
+            known, row = self._lookups().singleton(spec.name)
+            if known:
+                return row
         path = "preferences" if spec.name == "Preferences" else f"{spec.path}/{self.realm}"
         try:
             answer = self._client().request("GET", path)
@@ -98,9 +127,11 @@ class Matcher:
         name_list = spec.is_name_list
         for field, wanted in fields.items():
             if field:
-                candidates.extend(lookups.natural_candidates(spec.name, field, wanted, name_list=name_list))
+                candidates.extend(
+                    lookups.natural_candidates(spec.name, field, wanted, name_list=name_list, cached=True)
+                )
             else:
-                candidates.extend(lookups.everything(spec.name, name_list=name_list))
+                candidates.extend(lookups.everything(spec.name, name_list=name_list, cached=True))
         taken: set[str] = set()
         for record, payload, _ in keyed:
             matches = [c for c in candidates if _key_matches(spec, record, payload, c)]
@@ -112,7 +143,7 @@ class Matcher:
                 taken.add(_row_key(pick))
         if by_content:
             dates = {str(p["TxnDate"]) for _, p in by_content}
-            rows = lookups.where_in(spec.name, "TxnDate", dates)
+            rows = lookups.where_in(spec.name, "TxnDate", dates, cached=True)
             for record, payload in by_content:
                 matches = [c for c in rows if plan.same(payload, c)]
                 pick = self.choose(spec, payload, matches, taken)

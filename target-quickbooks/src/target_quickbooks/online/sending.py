@@ -1,6 +1,13 @@
 """Writes to a QuickBooks Online company: batches of 30 items, several at once, and the writes the
 batch endpoint cannot carry sent on their own; each step's answer is the written object or the fault.
 
+A batch item carries any entity's create, update (a void too: ``optionsData: void``) or delete,
+ExchangeRate's update included (keyed by currency and date, without Id or SyncToken, as
+``POST exchangerate`` takes it). What goes on its own: a singleton's update (Preferences,
+CompanyInfo, Company: its own endpoint), a ``?operation=void`` void, and what an object's hooks
+send through another endpoint (a tax code through the TaxService). An ExchangeRate item that a
+batch refuses as an unsupported operation is sent again on its own.
+
 Every request carries a deterministic ``requestid`` (:func:`target_quickbooks.plan.request_id`), so
 QuickBooks answers a retried or replayed request with its first answer instead of writing twice.
 """
@@ -22,6 +29,9 @@ from target_quickbooks.records import RecordError
 
 from . import faults
 from .hooks import OnlineObjectHooks
+
+#: The fault of an operation the endpoint does not support.
+UNSUPPORTED = "500"
 
 #: A step's answer: the written object, or the fault.
 Answer = tuple[dict[str, Any] | None, RecordError | None]
@@ -62,6 +72,13 @@ class Sender:
                 results[index] = answer
         for index, single in zip(direct, singles, strict=True):
             results[index] = single.result()
+        if not spec.has_id and not spec.is_singleton:
+            # a company whose batch endpoint does not take keyed writes: each on its own then
+            refused = [i for i in batched if getattr(results[i][1], "code", None) == UNSUPPORTED]
+            for index, answer in zip(
+                refused, executor.map(lambda i: self._send_one(spec, steps[i]), refused), strict=True
+            ):
+                results[index] = answer
         return results
 
     def _object_hooks(self, spec: ObjectSpec) -> OnlineObjectHooks | None:
@@ -70,7 +87,7 @@ class Sender:
 
     def _direct(self, spec: ObjectSpec, step: Step) -> bool:
         """Writes the batch endpoint cannot carry."""
-        if spec.is_singleton or not spec.has_id:
+        if spec.is_singleton:
             return True
         hooks = self._object_hooks(spec)
         if hooks is not None and hooks.direct(step):
@@ -123,6 +140,10 @@ class Sender:
 
 def batch_item(spec: ObjectSpec, step: Step) -> dict[str, Any]:
     """A step as an item of ``POST batch``."""
+    if not spec.has_id:
+        # ExchangeRate: set by its currency and date, whatever its SyncToken is now
+        body = {k: v for k, v in step.payload.items() if k not in ("Id", "SyncToken", "sparse")}
+        return {"operation": "update", spec.name: body}
     existing = step.existing or {}
     ident = {"Id": str(existing.get("Id", "")), "SyncToken": str(existing.get("SyncToken", ""))}
     if step.action is Action.CREATE:
