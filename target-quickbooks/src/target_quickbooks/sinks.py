@@ -245,7 +245,8 @@ def _check_allowed(mapped: StreamTarget, operation: Operation) -> None:
     if operation is Operation.UPSERT and not (spec.create or spec.update):
         raise RecordError(
             f"{spec.name} is read-only through the QuickBooks API (it can be neither created nor updated): "
-            "drop this stream or map it to another object",
+            "drop this stream, map it to another object, or leave such streams out with "
+            "unmapped_streams: skip",
             code="500",
         )
     if operation is Operation.DELETE and not (spec.can_delete or spec.can_inactivate):

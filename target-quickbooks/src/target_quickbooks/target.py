@@ -220,11 +220,12 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
                     logging.INFO,
                 ),
             )
-        if self.edition == "desktop":  # Desktop's catalog holds its reports
+        report = report_for_name(stream_name) if stream_name not in explicit else None
+        if self.edition == "desktop" and (report is None or _desktop_knows(stream_name, explicit)):
+            # Desktop's catalog holds the reports it reads itself
             return self._checked(
                 stream_name, lambda: desktop_object_for_stream(stream_name, explicit), DesktopSink
             )
-        report = report_for_name(stream_name) if stream_name not in explicit else None
         if report is not None:
             message = (
                 f"stream {stream_name!r} is the {report} report, which QuickBooks computes from the "
@@ -414,6 +415,14 @@ class TargetQuickBooks(FatalConfigValidation, StateAfterWrites):
             sys.exit(2)
         if TargetQuickBooks.exit_status:
             sys.exit(TargetQuickBooks.exit_status)
+
+
+def _desktop_knows(stream_name: str, explicit: Mapping[str, Any]) -> bool:
+    try:
+        desktop_object_for_stream(stream_name, explicit)
+    except StreamMappingError:
+        return False
+    return True
 
 
 def main() -> None:
