@@ -274,7 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser(
         "load",
         help="load entity payloads (JSON or JSONL) into a company, keeping Ids",
-        description="Load entity payloads (JSON or JSONL) into a company, keeping their Ids and MetaData.",
+        description=(
+            "Load entity payloads (JSON or JSONL) into a company, keeping them as given: their Ids, "
+            "SyncTokens, MetaData, balances and references to objects that are not loaded. The ledger "
+            "posts what it can (a line whose item or account is not in the company is not posted, said "
+            "on stderr); loaded balances are opening figures that later API writes move."
+        ),
     )
     _add_database(load)
     load.add_argument(
@@ -282,6 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument(
         "--entity", metavar="OBJECT", help="the object of bare payloads (Customer, Invoice, ...)"
+    )
+    load.add_argument(
+        "--recompute-balances",
+        action="store_true",
+        help="answer balances from the loaded records instead of as loaded: Account.CurrentBalance from "
+        "the ledger's postings, Invoice and Bill Balance less the payments applied, Customer and Vendor "
+        "Balance from their open documents",
     )
     load.add_argument("files", metavar="FILE", nargs="+", type=Path, help="JSON or JSONL files")
 
@@ -413,6 +425,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How many of a load's "not posted" notes stderr shows (the rest are counted).
+_NOTES_SHOWN = 20
+
+
 def _readable(paths: Sequence[Path]) -> None:
     """Every file to load can be read, checked before anything is loaded."""
     for path in paths:
@@ -455,11 +471,19 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps({"realm_id": realm, "objects": counts}, indent=2))
         elif args.command == "load":
             realm = sandbox.store.create_realm(args.realm)
-            counts = {}
-            for path in args.files:
-                for name, n in sandbox.service.load(realm, read_file(path, args.entity)).items():
-                    counts[name] = counts.get(name, 0) + n
+            skipped: list[str] = []
+            # One load of every file: all or nothing, and balances kept as of the whole load.
+            items = (item for path in args.files for item in read_file(path, args.entity))
+            counts = sandbox.service.loader.load(
+                realm, items, balances="recompute" if args.recompute_balances else "loaded", skipped=skipped
+            )
             print(json.dumps({"realm_id": realm, "loaded": counts}, indent=2))
+            for note in skipped[:_NOTES_SHOWN]:
+                print(f"qbo-sandbox load: {note} (the record is kept as given)", file=sys.stderr)
+            if len(skipped) > _NOTES_SHOWN:
+                print(
+                    f"qbo-sandbox load: {len(skipped) - _NOTES_SHOWN} more lines not posted", file=sys.stderr
+                )
         elif args.command == "credentials":
             realm, _ = _company(sandbox, args)
             print(json.dumps(issue_credentials(sandbox, realm).as_dict(), indent=2))

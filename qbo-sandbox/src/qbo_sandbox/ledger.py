@@ -16,7 +16,8 @@ exact; :attr:`Posting.amount` is the rounded float the store keeps.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -26,6 +27,14 @@ ACCRUAL = "accrual"
 CASH = "cash"
 BOTH = "both"
 BASES = (ACCRUAL, CASH)
+
+#: Bases of the rows a bulk load keeps for an account's loaded balance (its opening figure): the
+#: difference between the loaded ``CurrentBalance`` (``OPENING``) or ``CurrentBalanceWithSubAccounts``
+#: (``OPENING_SUB``) and what the company's postings gave at the load, as debit minus credit, in the
+#: postings table under the type ``Account`` and the account's Id. Reports read only the accrual and
+#: cash bases, so these rows move the balance an account shows and no report.
+OPENING = "opening"
+OPENING_SUB = "opening_sub"
 
 #: QBO's account types in the order its reports list them, with their classification and
 #: whether a debit makes the balance QBO shows (Account.CurrentBalance) grow.
@@ -211,11 +220,28 @@ def _ref_id(ref: Any) -> str | None:
 
 
 class _Book:
-    """Lookups with the errors the server answers as business-rule faults."""
+    """Lookups with the errors the server answers as business-rule faults.
 
-    def __init__(self, ctx: LedgerContext) -> None:
+    With a ``skipped`` list (a bulk load), a line that cannot post is left out and its reason noted.
+    """
+
+    def __init__(self, ctx: LedgerContext, skipped: list[str] | None = None) -> None:
         self.ctx = ctx
+        self.skipped = skipped
         self._accounts: dict[str, dict[str, Any]] | None = None
+
+    @contextmanager
+    def line(self, name: str) -> Iterator[None]:
+        """One line's postings: on a bulk load a line that cannot post (a reference to an item or
+        account the company does not hold, an amount that is not a number) is skipped, its reason
+        noted; the document's balancing account then posts the lines that did post."""
+        if self.skipped is None:
+            yield
+            return
+        try:
+            yield
+        except LedgerError as exc:
+            self.skipped.append(f"{name} not posted: {exc.message}")
 
     @property
     def accounts(self) -> dict[str, dict[str, Any]]:
@@ -348,9 +374,10 @@ def _sales_side(
     revenue: list[tuple[str, int]] = []
     inventory: list[tuple[str, int]] = []
     _sales_lines(book, _lines(payload), revenue, inventory)
-    tax = _tax_cents(payload)
-    if tax:
-        revenue.append((book.special("tax"), -tax))
+    with book.line("TxnTaxDetail"):
+        tax = _tax_cents(payload)
+        if tax:
+            revenue.append((book.special("tax"), -tax))
     return revenue, inventory
 
 
@@ -365,42 +392,44 @@ def _sales_lines(
         name = _line_name(line, index)
         detail = line.get(str(kind)) if isinstance(kind, str) else None
         detail = detail if isinstance(detail, Mapping) else {}
-        if kind == "SalesItemLineDetail":
-            amount = to_cents(line.get("Amount"), f"{name} Amount")
-            item_id = _ref_id(detail.get("ItemRef"))
-            if item_id == "SHIPPING_ITEM_ID":
-                # QBO's shipping pseudo-item: its income account travels on the line.
-                revenue.append(
-                    (book.account(detail.get("ItemAccountRef"), f"{name} ItemAccountRef"), -amount)
-                )
-                continue
-            item = book.item(detail.get("ItemRef"), name)
-            income = book.item_account(item, "IncomeAccountRef", "income")
-            if income is None:
-                # Newer minor versions echo the item's income account on the line.
-                income = _ref_id(detail.get("ItemAccountRef"))
+        with book.line(name):
+            if kind == "SalesItemLineDetail":
+                amount = to_cents(line.get("Amount"), f"{name} Amount")
+                item_id = _ref_id(detail.get("ItemRef"))
+                if item_id == "SHIPPING_ITEM_ID":
+                    # QBO's shipping pseudo-item: its income account travels on the line.
+                    revenue.append(
+                        (book.account(detail.get("ItemAccountRef"), f"{name} ItemAccountRef"), -amount)
+                    )
+                    continue
+                item = book.item(detail.get("ItemRef"), name)
+                income = book.item_account(item, "IncomeAccountRef", "income")
                 if income is None:
-                    raise LedgerError(f"Item {item.get('Id')} has no income account")
-                income = book.account(income, f"{name} ItemAccountRef")
-            revenue.append((income, -amount))
-            if item.get("Type") == "Inventory":
-                cost = _decimal(item.get("PurchaseCost"), f"Item {item.get('Id')} PurchaseCost")
-                qty = _decimal(detail.get("Qty"), f"{name} Qty")
-                cents = int((cost * qty * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-                if cents:
-                    cogs = book.item_account(item, "ExpenseAccountRef", "expense") or book.special("cogs")
-                    asset = book.item_account(item, "AssetAccountRef", "asset") or book.special("inventory")
-                    inventory.extend([(cogs, cents), (asset, -cents)])
-        elif kind == "GroupLineDetail":
-            _sales_lines(book, _lines(detail), revenue, inventory)
-        elif kind == "DiscountLineDetail":
-            amount = abs(to_cents(line.get("Amount"), f"{name} Amount"))
-            if amount:
-                account = book.account_or(
-                    detail.get("DiscountAccountRef"), f"{name} DiscountAccountRef", "discount"
-                )
-                revenue.append((account, amount))
-        # SubTotalLineDetail, DescriptionOnly and the like post nothing.
+                    # Newer minor versions echo the item's income account on the line.
+                    income = _ref_id(detail.get("ItemAccountRef"))
+                    if income is None:
+                        raise LedgerError(f"Item {item.get('Id')} has no income account")
+                    income = book.account(income, f"{name} ItemAccountRef")
+                revenue.append((income, -amount))
+                if item.get("Type") == "Inventory":
+                    cost = _decimal(item.get("PurchaseCost"), f"Item {item.get('Id')} PurchaseCost")
+                    qty = _decimal(detail.get("Qty"), f"{name} Qty")
+                    cents = int((cost * qty * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                    if cents:
+                        cogs = book.item_account(item, "ExpenseAccountRef", "expense")
+                        asset = book.item_account(item, "AssetAccountRef", "asset")
+                        cogs, asset = cogs or book.special("cogs"), asset or book.special("inventory")
+                        inventory.extend([(cogs, cents), (asset, -cents)])
+            elif kind == "GroupLineDetail":
+                _sales_lines(book, _lines(detail), revenue, inventory)
+            elif kind == "DiscountLineDetail":
+                amount = abs(to_cents(line.get("Amount"), f"{name} Amount"))
+                if amount:
+                    account = book.account_or(
+                        detail.get("DiscountAccountRef"), f"{name} DiscountAccountRef", "discount"
+                    )
+                    revenue.append((account, amount))
+            # SubTotalLineDetail, DescriptionOnly and the like post nothing.
 
 
 def _expense_side(book: _Book, payload: Mapping[str, Any]) -> list[tuple[str, int]]:
@@ -411,22 +440,24 @@ def _expense_side(book: _Book, payload: Mapping[str, Any]) -> list[tuple[str, in
         name = _line_name(line, index)
         detail = line.get(str(kind)) if isinstance(kind, str) else None
         detail = detail if isinstance(detail, Mapping) else {}
-        amount = to_cents(line.get("Amount"), f"{name} Amount")
-        if kind == "AccountBasedExpenseLineDetail":
-            side.append((book.account(detail.get("AccountRef"), f"{name} AccountRef"), amount))
-        elif kind == "ItemBasedExpenseLineDetail":
-            item = book.item(detail.get("ItemRef"), name)
-            if item.get("Type") == "Inventory":
-                account = book.item_account(item, "AssetAccountRef", "asset") or book.special("inventory")
-            else:
-                found = book.item_account(item, "ExpenseAccountRef", "expense")
-                if found is None:
-                    raise LedgerError(f"Item {item.get('Id')} has no expense account")
-                account = found
-            side.append((account, amount))
-    tax = _tax_cents(payload)
-    if tax:
-        side.append((book.special("tax"), tax))
+        with book.line(name):
+            amount = to_cents(line.get("Amount"), f"{name} Amount")
+            if kind == "AccountBasedExpenseLineDetail":
+                side.append((book.account(detail.get("AccountRef"), f"{name} AccountRef"), amount))
+            elif kind == "ItemBasedExpenseLineDetail":
+                item = book.item(detail.get("ItemRef"), name)
+                if item.get("Type") == "Inventory":
+                    account = book.item_account(item, "AssetAccountRef", "asset") or book.special("inventory")
+                else:
+                    found = book.item_account(item, "ExpenseAccountRef", "expense")
+                    if found is None:
+                        raise LedgerError(f"Item {item.get('Id')} has no expense account")
+                    account = found
+                side.append((account, amount))
+    with book.line("TxnTaxDetail"):
+        tax = _tax_cents(payload)
+        if tax:
+            side.append((book.special("tax"), tax))
     return side
 
 
@@ -549,16 +580,17 @@ def _deposit(book: _Book, p: Mapping[str, Any], e: _Entries) -> None:
     total = 0
     for index, line in enumerate(_lines(p)):
         name = _line_name(line, index)
-        amount = to_cents(line.get("Amount"), f"{name} Amount")
-        detail = line.get("DepositLineDetail")
-        detail = detail if isinstance(detail, Mapping) else {}
-        if line.get("LinkedTxn"):
-            # Payments and sales receipts wait in Undeposited Funds until deposited.
-            account = book.special("undeposited")
-        else:
-            account = book.account(detail.get("AccountRef"), f"{name} DepositLineDetail.AccountRef")
-        e.add(account, -amount, BOTH)
-        total += amount
+        with book.line(name):
+            amount = to_cents(line.get("Amount"), f"{name} Amount")
+            detail = line.get("DepositLineDetail")
+            detail = detail if isinstance(detail, Mapping) else {}
+            if line.get("LinkedTxn"):
+                # Payments and sales receipts wait in Undeposited Funds until deposited.
+                account = book.special("undeposited")
+            else:
+                account = book.account(detail.get("AccountRef"), f"{name} DepositLineDetail.AccountRef")
+            e.add(account, -amount, BOTH)
+            total += amount
     cash_back = p.get("CashBack")
     if isinstance(cash_back, Mapping):
         back = to_cents(cash_back.get("Amount"), "CashBack.Amount")
@@ -572,6 +604,32 @@ def _transfer(book: _Book, p: Mapping[str, Any], e: _Entries) -> None:
     amount = to_cents(p.get("Amount"), "Amount")
     e.add(book.account(p.get("ToAccountRef"), "ToAccountRef"), amount, BOTH)
     e.add(book.account(p.get("FromAccountRef"), "FromAccountRef"), -amount, BOTH)
+
+
+def _credit_card_payment(book: _Book, p: Mapping[str, Any], e: _Entries) -> None:
+    """Paying down a card: the card's balance owed falls (debit), the bank account pays (credit)."""
+    amount = to_cents(p.get("Amount"), "Amount")
+    e.add(book.account(p.get("CreditCardAccountRef"), "CreditCardAccountRef"), amount, BOTH)
+    e.add(book.account(p.get("BankAccountRef"), "BankAccountRef"), -amount, BOTH)
+
+
+def _inventory_adjustment(book: _Book, p: Mapping[str, Any], e: _Entries) -> None:
+    """Each line's quantity change at the item's cost: the Inventory Asset against the adjustment
+    account (shrinkage debits the adjustment account and credits the asset)."""
+    adjust = book.account(p.get("AdjustAccountRef"), "AdjustAccountRef")
+    for index, line in enumerate(_lines(p)):
+        detail = line.get("ItemAdjustmentLineDetail")
+        if not isinstance(detail, Mapping):
+            continue
+        name = _line_name(line, index)
+        item = book.item(detail.get("ItemRef"), f"{name} ItemRef")
+        cost = _decimal(item.get("PurchaseCost") or 0, f"Item {item.get('Id')} PurchaseCost")
+        qty = _decimal(detail.get("QtyDiff") or 0, f"{name} QtyDiff")
+        cents = int((cost * qty * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if cents:
+            asset = book.item_account(item, "AssetAccountRef", "asset") or book.special("inventory")
+            e.add(asset, cents, BOTH)
+            e.add(adjust, -cents, BOTH)
 
 
 def _journal_entry(book: _Book, p: Mapping[str, Any], e: _Entries) -> None:
@@ -613,16 +671,25 @@ _POSTERS: dict[str, tuple[Any, int]] = {
     "Deposit": (_deposit, 1),
     "Transfer": (_transfer, 1),
     "JournalEntry": (_journal_entry, 1),
+    "CreditCardPaymentTxn": (_credit_card_payment, 1),
+    "InventoryAdjustment": (_inventory_adjustment, 1),
 }
 _POSTER_KEYS = {name.lower(): name for name in _POSTERS}
 
 
-def postings(entity: str, payload: dict[str, Any], ctx: LedgerContext) -> list[Posting]:
+def postings(
+    entity: str, payload: dict[str, Any], ctx: LedgerContext, *, skipped: list[str] | None = None
+) -> list[Posting]:
     """The balanced postings one transaction makes; [] for documents that do not post.
 
     Raises LedgerError when the transaction references an item or account that does not exist,
     an item lacks the account its line needs, a special account (A/R, Undeposited Funds, ...) is
     missing from the chart of accounts, or a journal entry does not balance.
+
+    With a ``skipped`` list (the bulk load, which keeps records exactly as given), nothing raises:
+    a line that cannot post is left out (the document's A/R, A/P, bank or deposit account posts the
+    total of the lines that did), a transaction that cannot post at all (its own account unknown, a
+    journal entry left unbalanced) posts nothing, and each reason is appended to the list.
     """
     name = _POSTER_KEYS.get(entity.lower())
     if name is None or not isinstance(payload, Mapping):
@@ -632,5 +699,15 @@ def postings(entity: str, payload: dict[str, Any], ctx: LedgerContext) -> list[P
         return []
     poster, sign = _POSTERS[name]
     entries = _Entries()
-    poster(_Book(ctx), payload, entries)
-    return entries.postings(sign)
+    if skipped is None:
+        poster(_Book(ctx), payload, entries)
+        return entries.postings(sign)
+    notes: list[str] = []
+    try:
+        poster(_Book(ctx, notes), payload, entries)
+        posts = entries.postings(sign)
+    except LedgerError as exc:
+        skipped.append(f"{name} {payload.get('Id')}: nothing posted: {exc.message}")
+        return []
+    skipped.extend(f"{name} {payload.get('Id')}: {note}" for note in notes)
+    return posts

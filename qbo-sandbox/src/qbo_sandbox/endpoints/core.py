@@ -107,22 +107,48 @@ class Core:
         return payload
 
     def overlay_accounts(self, realm: str, accounts: list[dict[str, Any]]) -> None:
-        """Set each account's CurrentBalance (and with sub-accounts) from the ledger's postings."""
-        totals = self.store.account_totals(realm)
-        children: dict[str, list[str]] = {}
-        all_accounts = {a["Id"]: a for a in self.store.iter_payloads(realm, "Account")}
-        for acc in all_accounts.values():
-            parent = (acc.get("ParentRef") or {}).get("value")
-            if parent:
-                children.setdefault(parent, []).append(acc["Id"])
-
-        def subtree(aid: str) -> float:
-            return totals.get(aid, 0.0) + sum(subtree(c) for c in children.get(aid, []))
-
+        """Set each account's CurrentBalance (and with sub-accounts) from the ledger's postings,
+        moved by the opening figures a load kept (``Loader.load``)."""
+        own, with_sub = self.account_balances(realm)
         for acc in accounts:
             aid = acc.get("Id", "")
-            acc["CurrentBalance"] = ledger.current_balance(acc, totals.get(aid, 0.0))
-            acc["CurrentBalanceWithSubAccounts"] = ledger.current_balance(acc, subtree(aid))
+            for field, totals in (("CurrentBalance", own), ("CurrentBalanceWithSubAccounts", with_sub)):
+                value = ledger.current_balance(acc, totals.get(aid, 0.0))
+                stored = acc.get(field)
+                if isinstance(stored, bool) or not isinstance(stored, (int, float)) or stored != value:
+                    acc[field] = value  # else the stored JSON stays (a loaded 0 stays 0, not 0.0)
+
+    def account_balances(self, realm: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Each account's debit minus credit, alone and with its sub-accounts: the accrual postings
+        plus the rows of bases ``ledger.OPENING`` and ``ledger.OPENING_SUB`` that a load kept."""
+        own = dict(self.store.account_totals(realm))
+        extra: dict[str, float] = {}
+        with self.store.db.read() as conn:
+            for aid, basis, amount in conn.execute(
+                "SELECT account_id, basis, SUM(amount) FROM postings WHERE realm_id = ? AND basis IN (?, ?) "
+                "GROUP BY account_id, basis",
+                (realm, ledger.OPENING, ledger.OPENING_SUB),
+            ):
+                if basis == ledger.OPENING:
+                    own[aid] = own.get(aid, 0.0) + amount
+                else:
+                    extra[aid] = amount
+        children: dict[str, list[str]] = {}
+        for acc in self.store.iter_payloads(realm, "Account"):
+            parent = (acc.get("ParentRef") or {}).get("value")
+            if parent:
+                children.setdefault(str(parent), []).append(str(acc.get("Id")))
+        with_sub: dict[str, float] = {}
+
+        def subtree(aid: str, seen: frozenset[str]) -> float:
+            if aid in seen:  # a loaded ParentRef cycle: count each account once
+                return 0.0
+            inner = seen | {aid}
+            return own.get(aid, 0.0) + sum(subtree(c, inner) for c in children.get(aid, []))
+
+        for aid in set(own) | set(extra) | set(children):
+            with_sub[aid] = subtree(aid, frozenset()) + extra.get(aid, 0.0)
+        return own, with_sub
 
     def stamp(self, payload: dict[str, Any], old: dict[str, Any], sync_token: int) -> dict[str, Any]:
         """A new version of an object: the next SyncToken and LastUpdatedTime, CreateTime kept."""
