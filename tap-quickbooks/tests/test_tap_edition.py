@@ -83,6 +83,12 @@ class MemoryRun:
     ) -> Iterator[Record]:
         return iter(())
 
+    def looked_up(self) -> Mapping[str, Sequence[str]]:
+        return self.edition.lookup
+
+    def records_by_id(self, stream: StreamView, ids: Sequence[str]) -> Iterator[Record]:
+        yield from (dict(r) for r in self.edition.rows if r["Id"] in ids)
+
     def close(self) -> None:
         self.edition.closed = True
 
@@ -95,6 +101,7 @@ class MemoryEdition:
         self.deleted: list[Record] = []
         self.asked: list[tuple[str, str | None, list[str]]] = []
         self.closed = False
+        self.lookup: dict[str, Sequence[str]] = {}
 
     def objects(self, config: Mapping[str, Any]) -> list[ObjectDefinition]:
         return [ObjectDefinition("Widget", WIDGET_SCHEMA, ("Id",), "LastUpdatedTime")]
@@ -163,3 +170,21 @@ def test_an_edition_kept_in_memory_drives_the_singer_side() -> None:
         "1",
         "2",
     ]
+
+
+def test_a_lookup_run_reads_only_the_ids_asked_for_and_moves_no_bookmark() -> None:
+    edition = MemoryEdition()
+    edition.rows = [
+        {"Id": "1", "Name": "one", "LastUpdatedTime": "2020-01-01T00:00:00+00:00"},
+        {"Id": "2", "Name": "two", "LastUpdatedTime": "2020-01-02T00:00:00+00:00"},
+    ]
+    first, _ = sync(edition, {})
+    state = [m["value"] for m in first if m["type"] == "STATE"][-1]
+    asked_before = list(edition.asked)
+
+    edition.lookup = {"Widget": ["2"]}
+    looked_up, _ = sync(edition, state)
+
+    assert [m["record"]["Id"] for m in looked_up if m["type"] == "RECORD"] == ["2"]
+    assert edition.asked == asked_before, "the normal read is not asked for"
+    assert [m["value"] for m in looked_up if m["type"] == "STATE"][-1] == state

@@ -114,6 +114,15 @@ class EditionRun(Protocol):
         methods of a period before the next period): one record per account and period."""
         ...
 
+    def looked_up(self) -> Mapping[str, Sequence[str]]:
+        """The objects this run reads by Id alone, with their Ids (the ``ids`` setting); empty for a
+        normal run. A lookup run reads only these, and moves no bookmark."""
+        ...
+
+    def records_by_id(self, stream: StreamView, ids: Sequence[str]) -> Iterator[Record]:
+        """The records of ``ids`` (those that exist; the others are reported by Id)."""
+        ...
+
     def close(self) -> None:
         """Release what the run holds (connections, threads)."""
         ...

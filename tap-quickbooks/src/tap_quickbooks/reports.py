@@ -115,6 +115,16 @@ class ReportStream(Stream):
         super().__init__(tap, schema=definition.schema, name=definition.name)
         self.primary_keys = definition.primary_keys
 
+    @property
+    @override
+    def selected(self) -> bool:
+        """Selected in the catalog, and read this run (a lookup run, ``ids``, reads no report)."""
+        return bool(Stream.selected.fget(self)) and self.run.reads(self.name)  # type: ignore[attr-defined]
+
+    @selected.setter
+    def selected(self, value: bool | None) -> None:
+        Stream.selected.fset(self, value)  # type: ignore[attr-defined]
+
     # -- what to fetch --------------------------------------------------------------------------
 
     def _bookmark(self) -> date | None:

@@ -8,7 +8,7 @@ EditionRun`: for QuickBooks Online, the client, page scheduler and change feed o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,16 @@ class RunContext:
         self.source: EditionRun = edition.start(
             config, self.upper_bound, self.selected_objects, self.selected_reports
         )
+
+    def lookup(self, name: str) -> Sequence[str] | None:
+        """The Ids of an object this run reads by Id alone (the ``ids`` setting), else None."""
+        return self.source.looked_up().get(name)
+
+    def reads(self, name: str) -> bool:
+        """Whether a stream is read this run: all of them, but in a lookup run (``ids``) only the
+        objects looked up, and no report."""
+        lookup = self.source.looked_up()
+        return not lookup or name in lookup
 
     def rank(self, name: str) -> int:
         """Where a stream comes in the order the SDK syncs streams."""

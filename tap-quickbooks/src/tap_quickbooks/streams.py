@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
+from .messages import SingerWriter
 from .sdk_overrides import BookmarkOnCompletion, LeanRecordMessages
 from .times import to_utc_text
 
 if TYPE_CHECKING:
-    from singer_sdk import Stream, Tap
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context, Record
 
     from .edition import ObjectDefinition
@@ -107,9 +109,29 @@ class ObjectStream(BookmarkOnCompletion, LeanRecordMessages):
         """
         return self.run.upper_bound
 
+    @property
+    @override
+    def selected(self) -> bool:
+        """Selected in the catalog, and read this run (a lookup run reads only the objects looked up)."""
+        return bool(Stream.selected.fget(self)) and self.run.reads(self.name)  # type: ignore[attr-defined]
+
+    @selected.setter
+    def selected(self, value: bool | None) -> None:
+        Stream.selected.fset(self, value)  # type: ignore[attr-defined]
+
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        """What the edition reads from the bookmark to the run's start; then the bookmark moves there."""
+        """What the edition reads from the bookmark to the run's start; then the bookmark moves there.
+
+        In a lookup run (``ids``): the records of those Ids, and the bookmark stays where it was."""
+        ids = self.run.lookup(self.name)
+        if ids is not None:
+            yield from self.run.source.records_by_id(self, ids)
+            # The tap's writer sends records on with the next STATE, and a lookup run changes none.
+            writer = self._tap.message_writer
+            if isinstance(writer, SingerWriter):
+                writer.flush()
+            return
         yield from self.run.source.records(self)
         # Complete: every change before the run's start has been read.
         self.complete(self.run.upper_bound, context)

@@ -17,15 +17,18 @@ which is the source of truth once it exists.
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 from qbd_client import settings as desktop_settings
 from qbd_client.client import BridgeError
 from qbd_client.errors import QBDError
-from qbo_client import authorize, redact
+from qbo_client import authorize, catalog, redact
 from qbo_client import settings as client_settings
 from qbo_client.config_checks import SettingsError, check_config_file
 from qbo_client.errors import QBOError
@@ -37,6 +40,7 @@ from typing_extensions import override
 from .desktop.edition import DESKTOP_ONLY, DESKTOP_SETTINGS, DesktopEdition
 from .messages import SingerWriter
 from .online.edition import OnlineEdition, OnlineRun
+from .online.lookups import describe_missing, parse_ids, read_by_ids
 from .online.queries import MAX_PAGE
 from .online.reports import REPORT_SETTINGS
 from .reports import report_streams
@@ -89,7 +93,7 @@ class TapQuickBooks(FatalConfigValidation):
     #: The edition of ``edition: desktop``.
     desktop_edition: ClassVar[Edition] = DesktopEdition()
     #: The tap's own settings that only QuickBooks Online reads, and only Desktop reads.
-    online_only_settings = ("page_size", "stream_filters", "cdc_max_per_entity")
+    online_only_settings = ("page_size", "stream_filters", "cdc_max_per_entity", "ids")
     desktop_only_settings = DESKTOP_ONLY
 
     config_jsonschema = th.PropertiesList(
@@ -112,6 +116,15 @@ class TapQuickBooks(FatalConfigValidation):
                 '{"Invoice": "TotalAmt > \'100.00\'"} (conditions only: no ORDERBY or paging). '
                 "A filtered object is read by query on every run, never from the change feed; its deletes "
                 "come out only with reconcile_deletes (the tap then knows which Ids it emitted)"
+            ),
+        ),
+        th.Property(
+            "ids",
+            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            description=(
+                'Read only these objects by Id, e.g. {"Invoice": ["22", "25"]}: a lookup run reads '
+                "nothing else and moves no bookmark. Up to 6,000 Ids per request; an Id not found is "
+                "named in a warning. QuickBooks Online only"
             ),
         ),
         th.Property(
@@ -243,7 +256,10 @@ class TapQuickBooks(FatalConfigValidation):
 
 
 def main() -> None:
-    """``tap-quickbooks``: ``tap-quickbooks auth`` connects a company, anything else runs the tap."""
+    """``tap-quickbooks``: ``tap-quickbooks auth`` connects a company, ``tap-quickbooks get`` prints
+    objects by Id, anything else runs the tap."""
+    if sys.argv[1:2] == ["get"]:
+        sys.exit(get_command(sys.argv[2:]))
     # Why a dispatch in front of the SDK's command and not a click subcommand: singer_sdk builds the
     # CLI as one click.Command whose callback *is* the plugin run (PluginBase.get_singer_command,
     # served by the `cli` class property). A click.Group around it would invoke that callback before
@@ -252,6 +268,52 @@ def main() -> None:
     # argument, so an `auth` among the arguments can only mean the subcommand: it is picked out
     # before click sees them, and the SDK's command stays exactly as the SDK builds it.
     authorize.dispatch(TapQuickBooks.name, _singer_command)
+
+
+def get_command(argv: list[str]) -> int:
+    """``tap-quickbooks get OBJECT ID [ID ...] --config FILE``: each object as one line of JSON, as
+    QuickBooks Online answers it. Exit status 0 when every Id was found, 1 when some were not (named
+    on stderr), 2 when the settings or QuickBooks refused the read (one line saying why)."""
+    parser = argparse.ArgumentParser(
+        prog=f"{TapQuickBooks.name} get",
+        description="Print QuickBooks Online objects by Id, one JSON object per line (no state).",
+    )
+    parser.add_argument("object", help="the object, e.g. Invoice")
+    parser.add_argument("ids", nargs="+", metavar="ID", help="one or more Ids")
+    parser.add_argument("--config", action="append", required=True, help="settings file (repeatable)")
+    args = parser.parse_args(argv)
+    try:
+        for path in args.config:
+            check_config_file(path)
+        settings: dict[str, Any] = {}
+        for path in args.config:
+            settings.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        settings.pop("ids", None)
+        tap = TapQuickBooks(config=settings, setup_mapper=False)
+        if not isinstance(tap.run.source, OnlineRun):
+            raise SettingsError("get reads QuickBooks Online (edition online); this config is for Desktop")
+        spec = catalog.find(args.object)
+        if spec is None:
+            raise SettingsError(
+                f"{args.object!r} is not a QuickBooks Online object; use one of: {', '.join(catalog.names())}"
+            )
+        ids = parse_ids({"ids": {spec.name: args.ids}})[spec.name]
+        try:
+            rows, missing = read_by_ids(tap.client, spec, ids)
+        finally:
+            tap.run.close()
+    except (SettingsError, *FAULTS) as exc:
+        print(f"{TapQuickBooks.name} get: {exc}", file=sys.stderr)
+        return 2
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+    if missing:
+        print(
+            f"{TapQuickBooks.name} get: {describe_missing(spec.name, missing, tap.client.config.realm_id)}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _singer_command() -> None:

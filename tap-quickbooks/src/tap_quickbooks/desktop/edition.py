@@ -30,6 +30,7 @@ from qbd_client.catalog import ObjectSpec
 from qbd_client.client import BridgeClient
 from qbd_client.settings import DEFAULT_WAIT_FOR_QBWC
 from qbd_client.xml import Element
+from qbo_client.config_checks import SettingsError
 from singer_sdk import typing as th
 
 from tap_quickbooks.edition import ObjectDefinition, Record, ReportDefinition, ReportView, StreamView
@@ -304,6 +305,14 @@ class DesktopRun:
             # A run that stops early (an error, a signal) leaves no job queued and no spool behind.
             atexit.register(_close_at_exit, weakref.ref(self))
         return self._feed
+
+    def looked_up(self) -> Mapping[str, Sequence[str]]:
+        """Always empty: ``ids`` is a QuickBooks Online setting (the settings check refuses it here)."""
+        return {}
+
+    def records_by_id(self, stream: StreamView, ids: Sequence[str]) -> Iterator[Record]:
+        """Not offered for QuickBooks Desktop (``ids`` is refused by the settings check)."""
+        raise SettingsError(f"{stream.name}: reading by Id (the ids setting) is a QuickBooks Online setting")
 
     def close(self) -> None:
         """Cancel the run's unsent work on the bridge and remove the spool."""

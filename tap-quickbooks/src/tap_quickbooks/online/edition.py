@@ -21,6 +21,7 @@ from tap_quickbooks.times import next_second, to_utc_text
 
 from .changes import ChangeFeed, Fetched
 from .deletes import DELETED_AT, STATE_KEY, decode_ids, deleted_record, encode_ids, numeric_ids
+from .lookups import describe_missing, parse_ids, read_by_ids
 from .paging import PageScheduler, Row
 from .queries import MAX_PAGE, ObjectQuery
 from .reports import report_definitions, report_reader
@@ -106,7 +107,12 @@ class OnlineObject:
         which has no ``Id``, a stable one from its natural key (``EUR:2026-03-26``)."""
         if not self.spec.has_id:
             row["Id"] = ":".join(str(row.get(key, "")) for key in self.spec.natural_key)
-        meta = row.get("MetaData")
+        body = row
+        if self.spec.wraps:  # a RecurringTransaction, {"Invoice": {...}}: its Id and type on top
+            kind = next((key for key in self.spec.wraps if isinstance(row.get(key), dict)), "")
+            body = row.get(kind) or {}
+            row["Id"], row["Type"] = str(body.get("Id", "")), kind
+        meta = body.get("MetaData")
         stamp = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
         row[REPLICATION_KEY] = to_utc_text(stamp) if stamp else _EPOCH
         return row
@@ -154,6 +160,7 @@ class OnlineRun:
         self.page_size = max(1, min(MAX_PAGE, int(config.get("page_size") or MAX_PAGE)))
         filters = config.get("stream_filters") or {}
         self.objects = {spec.name: OnlineObject(spec, filters.get(spec.name)) for spec in catalog.OBJECTS}
+        self.lookup = parse_ids(config)
         self._selected = selected
         self._client: QBOClient | None = None
         self._scheduler: PageScheduler | None = None
@@ -248,6 +255,18 @@ class OnlineRun:
             yield from fetched.deleted
         if reconcile:
             yield from self._reconcile(read, fetched, numeric_ids(rows))
+
+    def looked_up(self) -> Mapping[str, Sequence[str]]:
+        return self.lookup
+
+    def records_by_id(self, stream: StreamView, ids: Sequence[str]) -> Iterator[Record]:
+        """The records of ``ids`` (see :mod:`tap_quickbooks.online.lookups`), and a warning naming
+        the Ids QuickBooks did not answer."""
+        obj = self.objects[stream.name]
+        rows, missing = read_by_ids(self.client, obj.spec, ids, obj.prepare_row)
+        if missing:
+            stream.logger.warning("%s", describe_missing(stream.name, missing, self.client.config.realm_id))
+        yield from rows
 
     def report_records(
         self, report: ReportView, periods: Sequence[Period], methods: Sequence[str]
