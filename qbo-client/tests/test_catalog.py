@@ -17,6 +17,7 @@ def test_a_hierarchical_object_has_a_parent_reference_and_its_sub_flag_in_its_sc
 def test_auto_numbered_objects_are_transactions_with_a_doc_number() -> None:
     numbered = [spec for spec in catalog.OBJECTS if spec.auto_doc_number]
     assert {spec.name for spec in numbered} == {
+        "InventoryAdjustment",
         "Invoice",
         "SalesReceipt",
         "CreditMemo",

@@ -107,10 +107,22 @@ def test_query_by_metadata_last_updated_time_with_offsets(api: Api) -> None:
         assert created["Id"] in {r["Id"] for r in rows}
 
 
+#: Objects the sample company does not hold (test_more_entities.py writes and loads them).
+NOT_IN_SAMPLE = (
+    "CreditCardPaymentTxn",
+    "CustomerType",
+    "InventoryAdjustment",
+    "RecurringTransaction",
+    "ReimburseCharge",
+    "TaxPayment",
+)
+
+
 @pytest.mark.parametrize("spec", [s for s in catalog.OBJECTS if s.query], ids=lambda s: s.name)
 def test_every_object_of_the_catalog_is_queryable_and_has_rows(api: Api, spec: catalog.ObjectSpec) -> None:
     where = " WHERE Active IN (true, false)" if spec.is_name_list else ""
-    assert api.query(f"SELECT COUNT(*) FROM {spec.name}{where}")["totalCount"] > 0
+    count = api.query(f"SELECT COUNT(*) FROM {spec.name}{where}")["totalCount"]
+    assert count == 0 if spec.name in NOT_IN_SAMPLE else count > 0
 
 
 def test_post_query_with_application_text(api: Api) -> None:

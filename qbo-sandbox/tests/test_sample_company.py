@@ -23,7 +23,20 @@ from shared import fixtures_dir
 
 NOW = datetime(2025, 6, 15, 10, 30, 12, tzinfo=timezone(timedelta(hours=-7)))
 PACIFIC = timezone(timedelta(hours=-8))
-TRANSACTIONS = {spec.name for spec in catalog.OBJECTS if spec.is_transaction}
+#: Not in the sample: the objects beyond the first 36 (test_more_entities.py writes and loads them).
+NOT_IN_SAMPLE = frozenset(
+    (
+        "CreditCardPaymentTxn",
+        "CustomerType",
+        "InventoryAdjustment",
+        "RecurringTransaction",
+        "ReimburseCharge",
+        "TaxPayment",
+    )
+)
+TRANSACTIONS = {
+    spec.name for spec in catalog.OBJECTS if spec.is_transaction and spec.name not in NOT_IN_SAMPLE
+}
 SALES_FORMS = ("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt")
 UNIQUE_DOC_NUMBERS = ("Invoice", "Estimate", "SalesReceipt", "CreditMemo", "RefundReceipt", "PurchaseOrder")
 # a bill's LinkedTxn names the kind of bill payment that paid it
@@ -149,8 +162,9 @@ def test_a_naive_now_is_taken_as_company_time() -> None:
 
 
 def test_every_catalog_object_has_at_least_one_record(by_type: dict[str, list[dict[str, Any]]]) -> None:
-    assert set(by_type) == set(catalog.names())
-    assert all(by_type[name] for name in catalog.names())
+    held = set(catalog.names()) - NOT_IN_SAMPLE
+    assert set(by_type) == held
+    assert all(by_type[name] for name in held)
 
 
 def test_default_company_has_the_default_number_of_transactions_and_a_dozen_of_each(

@@ -12,6 +12,15 @@ from tap_harness import Api, run_tap, sandbox_rows, selected_catalog, tap_config
 from tap_quickbooks.tap import TapQuickBooks
 from tap_quickbooks.times import to_utc_text
 
+NOT_IN_SAMPLE = (
+    "CreditCardPaymentTxn",
+    "CustomerType",
+    "InventoryAdjustment",
+    "RecurringTransaction",
+    "ReimburseCharge",
+    "TaxPayment",
+)
+
 
 def test_every_catalog_object_yields_all_its_records_once(
     qbo_sandbox: RunningSandbox, tmp_path: Path
@@ -20,7 +29,8 @@ def test_every_catalog_object_yields_all_its_records_once(
     run = run_tap(qbo_sandbox, tap_config(qbo_sandbox, tmp_path, page_size=7, max_in_flight=4))
     for name in catalog.names():
         ids = run.ids(name)
-        assert ids, f"{name}: no records"
+        # The sample company holds none of the objects beyond the first 36 (test_tap_more_entities.py).
+        assert ids or name in NOT_IN_SAMPLE, f"{name}: no records"
         assert len(ids) == len(set(ids)), f"{name}: a record came twice"
         expected = sandbox_rows(qbo_sandbox, name, before=run.upper_bound)
         assert set(ids) >= set(expected), f"{name}: records missing: {set(expected) - set(ids)}"

@@ -112,6 +112,16 @@ def name_key(spec: ObjectSpec, payload: dict[str, Any]) -> str | None:
     return f"{space}:{base_name(value).casefold()}"
 
 
+def unwrap(spec: ObjectSpec, payload: dict[str, Any]) -> dict[str, Any]:
+    """The transaction a wrapper (a RecurringTransaction's ``{"Invoice": {...}}``) holds; else the payload."""
+    if spec.wraps:
+        for key in spec.wraps:
+            inner = payload.get(key)
+            if isinstance(inner, dict):
+                return inner
+    return payload
+
+
 def sequence_name(spec: ObjectSpec) -> str:
     return _TXN_SEQUENCE if spec.is_transaction else spec.name
 
@@ -216,6 +226,8 @@ class Store:
 
     @staticmethod
     def _row_values(realm: str, spec: ObjectSpec, id_: int, payload: dict[str, Any]) -> tuple[Any, ...]:
+        data = payload
+        payload = unwrap(spec, payload)
         meta = payload.get("MetaData") or {}
         stamp = meta.get("LastUpdatedTime") or meta.get("CreateTime")
         updated = str(stamp or clock.metadata_time(clock.now()))
@@ -231,7 +243,7 @@ class Store:
             clock.to_utc_key(updated),
             name_key(spec, payload),
             doc.casefold() if isinstance(doc, str) else None,
-            json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+            json.dumps(data, separators=(",", ":"), ensure_ascii=False),
         )
 
     def put_many(self, conn: Any, realm: str, rows: Iterable[tuple[ObjectSpec, int, dict[str, Any]]]) -> int:

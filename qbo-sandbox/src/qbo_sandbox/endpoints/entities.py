@@ -13,6 +13,7 @@ from qbo_sandbox.store import Row
 from qbo_sandbox.validation import check_payload
 
 from .core import HOME_CURRENCY, SERVER_FIELDS, Context, Core, Endpoint, synthetic_id
+from .recurring import Recurring
 from .rules import Rules
 
 #: Transactions whose TotalAmt is input, not computed from the lines.
@@ -25,6 +26,7 @@ class Entities(Endpoint):
     def __init__(self, core: Core) -> None:
         super().__init__(core)
         self.rules = Rules(core)
+        self.recurring = Recurring(core, self.rules)
 
     def write(
         self, realm: str, spec: ObjectSpec, body: Any, operation: str | None, include: str | None
@@ -33,6 +35,8 @@ class Entities(Endpoint):
         if not isinstance(body, dict):
             raise faults.malformed_request(f"The request body for {spec.name} must be a JSON object")
         op = (operation or "").lower()
+        if spec.wraps:  # RecurringTransaction: {"Invoice": {...}}
+            return {spec.name: self.recurring.write(realm, spec, body, op)}
         if op == "delete":
             return {spec.name: self.delete(realm, spec, body)}
         if op == "void":

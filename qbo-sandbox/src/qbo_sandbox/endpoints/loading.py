@@ -32,6 +32,7 @@ from qbo_client.catalog import ObjectSpec
 from qbo_sandbox import clock, faults, ledger
 
 from .core import Context, Endpoint, synthetic_id, to_number
+from .recurring import loaded_template
 
 #: Documents whose Balance payments lower, and the payment lines that do: (payment, link type).
 _PAID_BY = {"Invoice": ("Payment", "Invoice"), "Bill": ("BillPayment", "Bill")}
@@ -92,6 +93,12 @@ class Loader(Endpoint):
                 if not isinstance(payload, dict):
                     raise faults.malformed_request(f"a {entity} to load must be a JSON object")
                 payload = dict(payload)
+                if spec.wraps:  # a RecurringTransaction, {"Invoice": {...}}: its Id is inside
+                    id_, payload = loaded_template(self.core, realm, spec, payload)
+                    batch.append((spec, id_, payload))
+                    counts[spec.name] = counts.get(spec.name, 0) + 1
+                    top[spec.name] = max(top.get(spec.name, 0), id_)
+                    continue
                 if spec.has_id and payload.get("Id") not in (None, ""):
                     id_ = self.core.parse_id(payload["Id"])
                 else:
