@@ -52,7 +52,9 @@ def test_every_record_written_once_through_injected_faults(sandbox_factory: Any,
             realism=RealismConfig(fault_rate=0.1, fault_kinds=kinds, slow_seconds=2.5, seed=11),
         )
     )
-    config = target_config(sandbox, tmp_path, timeout=2.0, max_backoff=1.0, max_retries=10)
+    # Batches of 10: the writes take enough requests (about 30) for one in ten to meet a fault; with
+    # full batches of 30 and lookups read ahead, a run this size is only about 10 requests.
+    config = target_config(sandbox, tmp_path, timeout=2.0, max_backoff=1.0, max_retries=10, batch_size=10)
 
     run = run_target(config, new_business("Fault", 150, 90))
 
