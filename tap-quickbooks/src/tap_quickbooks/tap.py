@@ -93,7 +93,13 @@ class TapQuickBooks(FatalConfigValidation):
     #: The edition of ``edition: desktop``.
     desktop_edition: ClassVar[Edition] = DesktopEdition()
     #: The tap's own settings that only QuickBooks Online reads, and only Desktop reads.
-    online_only_settings = ("page_size", "stream_filters", "cdc_max_per_entity", "ids")
+    online_only_settings = (
+        "page_size",
+        "stream_filters",
+        "cdc_max_per_entity",
+        "ids",
+        "custom_fields_as_columns",
+    )
     desktop_only_settings = DESKTOP_ONLY
 
     config_jsonschema = th.PropertiesList(
@@ -116,6 +122,16 @@ class TapQuickBooks(FatalConfigValidation):
                 '{"Invoice": "TotalAmt > \'100.00\'"} (conditions only: no ORDERBY or paging). '
                 "A filtered object is read by query on every run, never from the change feed; its deletes "
                 "come out only with reconcile_deletes (the tap then knows which Ids it emitted)"
+            ),
+        ),
+        th.Property(
+            "custom_fields_as_columns",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Each custom field of the company's sales forms and purchase orders as a column of its own "
+                "(custom_crew for 'Crew #'), besides the CustomField array; discovery then reads the "
+                "company's Preferences. QuickBooks Online only"
             ),
         ),
         th.Property(
@@ -302,7 +318,7 @@ def get_command(argv: list[str]) -> int:
             rows, missing = read_by_ids(tap.client, spec, ids)
         finally:
             tap.run.close()
-    except (SettingsError, *FAULTS) as exc:
+    except (SettingsError, QBOError, QBDError, BridgeError) as exc:
         print(f"{TapQuickBooks.name} get: {exc}", file=sys.stderr)
         return 2
     for row in rows:

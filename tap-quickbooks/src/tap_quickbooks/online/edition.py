@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qbo_client import catalog, schemas
+from qbo_client import catalog, custom_fields, schemas
 from qbo_client.catalog import ObjectSpec
 from qbo_client.client import QBOClient
 
@@ -34,6 +34,18 @@ REPLICATION_KEY = "LastUpdatedTime"
 _EPOCH = "1970-01-01T00:00:00+00:00"
 #: Ids per ``Id IN (...)`` query when checking which missing Ids still exist.
 _IDS_PER_QUERY = 200
+
+
+def company_custom_fields(config: Mapping[str, Any]) -> dict[str, tuple[custom_fields.Definition, ...]]:
+    """The company's custom fields by object when ``custom_fields_as_columns`` is on (one read of its
+    Preferences), else nothing."""
+    if not config.get("custom_fields_as_columns"):
+        return {}
+    client = QBOClient.from_config(dict(config))
+    try:
+        return custom_fields.definitions(client.preferences())
+    finally:
+        client.close()
 
 
 def object_schema(spec: ObjectSpec, *, include_deletes: bool) -> dict[str, Any]:
@@ -66,14 +78,20 @@ class OnlineEdition:
     product = "QuickBooks Online"
 
     def objects(self, config: Mapping[str, Any]) -> list[ObjectDefinition]:
-        """A stream for every object of the catalog."""
+        """A stream for every object of the catalog (with ``custom_fields_as_columns``, the sales
+        forms' and purchase orders' custom fields as columns: discovery then reads Preferences)."""
         include = bool(config.get("include_deletes", True))
-        return [
-            ObjectDefinition(
-                spec.name, object_schema(spec, include_deletes=include), ("Id",), REPLICATION_KEY
-            )
-            for spec in catalog.OBJECTS
-        ]
+        custom = company_custom_fields(config)
+        found = []
+        for spec in catalog.OBJECTS:
+            schema = object_schema(spec, include_deletes=include)
+            for field in custom.get(spec.name, ()):
+                schema["properties"][field.column] = {
+                    "type": ["string", "null"],
+                    "description": f"The custom field {field.name!r} (DefinitionId {field.definition_id})",
+                }
+            found.append(ObjectDefinition(spec.name, schema, ("Id",), REPLICATION_KEY))
+        return found
 
     def reports(self, config: Mapping[str, Any]) -> list[ReportDefinition]:
         """The reports the ``reports`` setting asks for."""
@@ -101,6 +119,8 @@ class OnlineObject:
         self.query = ObjectQuery.for_spec(spec, user_filter)
         #: Read whole in the batch instead of paged (CompanyInfo, Company, Preferences).
         self.single = spec.is_singleton
+        #: The company's custom fields this object's rows get as columns (``custom_fields_as_columns``).
+        self.custom: tuple[custom_fields.Definition, ...] = ()
 
     def prepare_row(self, row: Row) -> Row:
         """Add the top-level ``LastUpdatedTime`` (UTC) the tap replicates on, and for ExchangeRate,
@@ -115,6 +135,8 @@ class OnlineObject:
         meta = body.get("MetaData")
         stamp = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
         row[REPLICATION_KEY] = to_utc_text(stamp) if stamp else _EPOCH
+        if self.custom:
+            row.update(custom_fields.values(row, self.custom))
         return row
 
 
@@ -161,6 +183,7 @@ class OnlineRun:
         filters = config.get("stream_filters") or {}
         self.objects = {spec.name: OnlineObject(spec, filters.get(spec.name)) for spec in catalog.OBJECTS}
         self.lookup = parse_ids(config)
+        self._custom_read = False
         self._selected = selected
         self._client: QBOClient | None = None
         self._scheduler: PageScheduler | None = None
@@ -215,6 +238,7 @@ class OnlineRun:
 
     def records(self, stream: StreamView) -> Iterator[Record]:
         """Rows changed since the stream's start, then delete records."""
+        self._custom_columns()
         read = self._read(stream)
         fetched = self._fetched(read)
         if fetched.error is not None:
@@ -259,9 +283,21 @@ class OnlineRun:
     def looked_up(self) -> Mapping[str, Sequence[str]]:
         return self.lookup
 
+    def _custom_columns(self) -> None:
+        """With ``custom_fields_as_columns``: the company's custom fields, read once per run (before
+        any row is prepared: the page threads read ``OnlineObject.custom``)."""
+        with self._lock:
+            if self._custom_read or not self.config.get("custom_fields_as_columns"):
+                return
+            found = custom_fields.definitions(self.client.preferences())
+            for name, defs in found.items():
+                self.objects[name].custom = defs
+            self._custom_read = True
+
     def records_by_id(self, stream: StreamView, ids: Sequence[str]) -> Iterator[Record]:
         """The records of ``ids`` (see :mod:`tap_quickbooks.online.lookups`), and a warning naming
         the Ids QuickBooks did not answer."""
+        self._custom_columns()
         obj = self.objects[stream.name]
         rows, missing = read_by_ids(self.client, obj.spec, ids, obj.prepare_row)
         if missing:
