@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from qbo_sandbox import clock, reports
+from qbo_sandbox import clock, reports, reports_aging
 from qbo_sandbox.faults import QBOFault
 
 from .core import Endpoint
@@ -24,6 +24,21 @@ class Reports(Endpoint):
         def balances(start: date | None, end: date, basis: str) -> dict[str, float]:
             return self.store.balances(realm, start.isoformat() if start else None, end.isoformat(), basis)
 
+        if reports_aging.handles(name):  # aging, customer/vendor balances, cash flow
+            try:
+                return reports_aging.run_aging_report(
+                    name,
+                    params,
+                    docs=lambda entity: self.store.iter_payloads(realm, entity),
+                    balances=balances,
+                    accounts=accounts,
+                    company=company_row.payload() if company_row else {},
+                    preferences=prefs_row.payload() if prefs_row else None,
+                    today=clock.today(self.tz),
+                    now=self.core.now(),
+                )
+            except reports.ReportError as exc:
+                raise QBOFault(exc.code, exc.message, exc.detail) from exc
         try:
             return reports.run_report(
                 name,
