@@ -59,5 +59,8 @@ class SandboxConfig:
     cdc_max_per_entity: int = 1000
     #: How far back CDC looks (real: 30 days).
     cdc_window_days: int = 30
+    #: Cells a report may hold before it is cut short with "Unable to display more data" (real:
+    #: 400,000; ``None``: no limit). Detail reports (GeneralLedger, ...) enforce it.
+    report_cell_limit: int | None = 400_000
     #: The company's time zone for MetaData times and "today".
     timezone: str = "America/Los_Angeles"

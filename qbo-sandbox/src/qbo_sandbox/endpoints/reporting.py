@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from qbo_sandbox import clock, reports, reports_aging
+from qbo_sandbox import clock, reports, reports_aging, reports_detail
 from qbo_sandbox.faults import QBOFault
 
 from .core import Endpoint
@@ -36,6 +36,23 @@ class Reports(Endpoint):
                     preferences=prefs_row.payload() if prefs_row else None,
                     today=clock.today(self.tz),
                     now=self.core.now(),
+                )
+            except reports.ReportError as exc:
+                raise QBOFault(exc.code, exc.message, exc.detail) from exc
+        if reports_detail.handles(name):  # GeneralLedger, ProfitAndLossDetail, TransactionList
+            try:
+                return reports_detail.run_detail_report(
+                    name,
+                    params,
+                    store=self.store,
+                    realm=realm,
+                    balances=balances,
+                    accounts=accounts,
+                    company=company_row.payload() if company_row else {},
+                    preferences=prefs_row.payload() if prefs_row else None,
+                    today=clock.today(self.tz),
+                    now=self.core.now(),
+                    cell_limit=self.config.report_cell_limit,
                 )
             except reports.ReportError as exc:
                 raise QBOFault(exc.code, exc.message, exc.detail) from exc
