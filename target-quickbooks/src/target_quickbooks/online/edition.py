@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
-from qbo_client import catalog
+from qbo_client import catalog, custom_fields
 from qbo_client.catalog import ObjectSpec
 from qbo_client.client import QBOClient
 from qbo_client.config import ClientConfig
@@ -48,6 +48,7 @@ class OnlineEdition:
         self._kinds_lock = threading.Lock()
         self._client: QBOClient | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._custom_fields: dict[str, tuple[custom_fields.Definition, ...]] | None = None
         self._lookups: Lookups | None = None
         self.matcher = Matcher(lambda: self.client, lambda: self.lookups, run.ledger, self.realm)
         self.sender = Sender(
@@ -82,6 +83,13 @@ class OnlineEdition:
         self._tid.value = response.headers.get("intuit_tid", "")
         with self._kinds_lock:
             self._kinds[request_kind(response.request.method or "", response.request.url or "")] += 1
+
+    def custom_fields(self) -> dict[str, tuple[custom_fields.Definition, ...]]:
+        """The company's custom fields by object (its Preferences, read once, when a record first
+        brings custom-field columns)."""
+        if self._custom_fields is None:
+            self._custom_fields = custom_fields.definitions(self.client.preferences())
+        return self._custom_fields
 
     @property
     def executor(self) -> ThreadPoolExecutor:
