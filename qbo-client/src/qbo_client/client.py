@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,6 +84,8 @@ class _Call:
     batch: bool
     idempotent: bool
     refreshes: int = 0
+    #: The answer is plain text (``download``), handed back as ``{"text": ...}``.
+    text_answer: bool = False
 
 
 class QBOClient:
@@ -136,6 +139,8 @@ class QBOClient:
         text_body: str | None = None,
         batch: bool = False,
         idempotent: bool | None = None,
+        raw_body: tuple[bytes, str] | None = None,
+        text_answer: bool = False,
     ) -> dict[str, Any]:
         """One API call under ``/v3/company/{realm}/``, retried where that is safe; the decoded answer.
 
@@ -154,7 +159,10 @@ class QBOClient:
         elif text_body is not None:
             headers["Content-Type"] = "application/text"
             data = text_body.encode()
+        elif raw_body is not None:
+            data, headers["Content-Type"] = raw_body
         call = _Call(method, url, path, query, data, headers, batch=batch, idempotent=idempotent)
+        call.text_answer = text_answer
         return retry.call(
             lambda n: self._attempt(call, n), self._retry_policy, logger=log, on_retry=self._on_retry
         )
@@ -220,6 +228,8 @@ class QBOClient:
                     min_wait=1.0 if throttled else 0.0,  # a 429 without Retry-After waits a second at least
                     status=resp.status_code,
                 )
+            if call.text_answer and resp.status_code < 400:
+                return {"text": resp.text}
             body = _decode(resp)
             if resp.status_code >= 400 or (isinstance(body, dict) and ("Fault" in body and len(body) <= 2)):
                 raise self._fault(resp, tid, body)
@@ -337,6 +347,74 @@ class QBOClient:
         answers: list[dict[str, Any]] = answer.get("BatchItemResponse") or []
         by_id = {str(a.get("bId")): a for a in answers}
         return [by_id.get(str(item.get("bId")), {"bId": item.get("bId")}) for item in request_items]
+
+    # -- attachment files -------------------------------------------------------------------------
+
+    def upload(
+        self, attachable: Mapping[str, Any], content: bytes, *, file_name: str, content_type: str
+    ) -> dict[str, Any]:
+        """Create an Attachable with its file through ``POST upload`` (multipart: the metadata as
+        ``file_metadata_0``, the bytes as ``file_content_0``); the created Attachable, or the typed
+        fault of its ``AttachableResponse`` item. Retried on 429 only: an upload has no requestid."""
+        boundary = uuid.uuid4().hex
+        meta = json.dumps({**attachable, "FileName": file_name, "ContentType": content_type})
+        quoted = file_name.replace('"', "%22").replace("\r", "").replace("\n", "")
+        body = b"".join(
+            [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file_metadata_0"; '
+                f'filename="attachment.json"\r\nContent-Type: application/json\r\n\r\n'.encode(),
+                meta.encode(),
+                f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file_content_0"; '
+                f'filename="{quoted}"\r\nContent-Type: {content_type}\r\n\r\n'.encode(),
+                content,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        answer = self.request(
+            "POST", "upload", raw_body=(body, f"multipart/form-data; boundary={boundary}"), idempotent=False
+        )
+        items = answer.get("AttachableResponse") or [{}]
+        first = items[0] if isinstance(items[0], dict) else {}
+        if "Fault" in first or not isinstance(first.get("Attachable"), dict):
+            self.stats.add(faults=1)
+            raise fault_error(400, {"Fault": first.get("Fault") or {}})
+        created: dict[str, Any] = first["Attachable"]
+        return created
+
+    def download_url(self, attachable_id: str) -> str:
+        """A fresh temporary URL of an Attachable's file (``GET download/{id}``, plain text)."""
+        return str(self.request("GET", f"download/{attachable_id}", text_answer=True)["text"]).strip()
+
+    def fetch_file(self, url: str) -> bytes:
+        """The bytes at a temporary file URL (signed: sent without the bearer token). An expired
+        URL raises :class:`ValidationError` with code ``url-expired`` (ask :meth:`download_url` for
+        a fresh one); other refusals ``url-refused``; dropped connections and 5xx are retried."""
+        for attempt in range(1, self.config.max_retries + 2):
+            try:
+                self.stats.add(requests=1)
+                resp = self.session.get(url, timeout=self.config.timeout)
+            except _CONNECTION_ERRORS as exc:
+                if attempt > self.config.max_retries:
+                    raise TransientError(f"GET file: {type(exc).__name__}", code="connection") from exc
+                continue
+            if resp.status_code < 300:
+                return resp.content
+            if resp.status_code >= 500 and attempt <= self.config.max_retries:
+                continue
+            expired = resp.status_code == 403 and "Request has expired" in resp.text
+            self.stats.add(faults=1)
+            said = (
+                "the file's temporary URL has expired"
+                if expired
+                else f"the file URL answered {resp.status_code}"
+            )
+            raise ValidationError(
+                said,
+                code="url-expired" if expired else "url-refused",
+                detail=resp.text[:300],
+                status=resp.status_code,
+            )
+        raise TransientError("GET file: no answer", code="connection")  # pragma: no cover
 
 
 def _decode(resp: requests.Response) -> Any:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from . import faults
 from .config import SandboxConfig
 from .db import Database
+from .endpoints.attachments import Attachments
 from .faults import QBOFault
 from .limits import LimitsMiddleware
 from .oauth import AuthError, OAuthService, auth_error_response
@@ -48,6 +49,7 @@ class Sandbox:
             time_scale=self.config.limits.time_scale,
             consent_realm=self._consent_realm,
         )
+        self.attachments = Attachments(self)
 
     def _consent_realm(self, realm: str | None) -> str:
         """The company a consent at ``/connect/oauth2`` connects: the one asked for, else the first."""
@@ -63,6 +65,7 @@ class Sandbox:
                 Route("/", _health, methods=["GET"]),
                 Route("/health", _health, methods=["GET"]),
                 *self.oauth.routes(),
+                *self.attachments.routes(),
                 Route("/v3/company/{realm}/{rest:path}", self._api, methods=["GET", "POST"]),
                 Route("/v3/{rest:path}", _no_company, methods=["GET", "POST"]),
             ],
@@ -87,8 +90,11 @@ class Sandbox:
                 raise QBOFault(
                     "3100", "ApplicationAuthorizationFailed", f"Company {realm} is not known", status=403
                 )
+            if Attachments.handles(request):  # multipart upload, plain-text download
+                return await self.attachments.handle(request, realm)
             body = await _read_body(request)
             status, text, rows = await run_in_threadpool(self._counted, request, realm, body)
+            text = await self.attachments.with_temp_urls(request, realm, text)
         except QBOFault as answered:
             status, text, rows = answered.status, dumps(answered.body()), 0
         except ClientDisconnect:

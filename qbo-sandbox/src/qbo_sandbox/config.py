@@ -64,3 +64,7 @@ class SandboxConfig:
     report_cell_limit: int | None = 400_000
     #: The company's time zone for MetaData times and "today".
     timezone: str = "America/Los_Angeles"
+    #: Seconds an Attachable's TempDownloadUri stays valid (real: 900).
+    attachment_url_ttl: float = 900.0
+    #: Largest upload request in bytes (real: 100 MB, fault 6030).
+    attachment_max_bytes: int = 100 * 1024 * 1024
