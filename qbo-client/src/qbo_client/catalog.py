@@ -434,7 +434,18 @@ OBJECTS: tuple[ObjectSpec, ...] = (
 )
 
 #: Reports the tap reads and the sandbox answers (``GET reports/{name}``).
-REPORTS: tuple[str, ...] = ("TrialBalance", "ProfitAndLoss", "BalanceSheet")
+REPORTS: tuple[str, ...] = (
+    "TrialBalance",
+    "ProfitAndLoss",
+    "BalanceSheet",
+    "AgedReceivables",
+    "AgedReceivableDetail",
+    "AgedPayables",
+    "AgedPayableDetail",
+    "CustomerBalance",
+    "VendorBalance",
+    "CashFlow",
+)
 
 _BY_NAME = {spec.name: spec for spec in OBJECTS}
 _BY_LOWER = {alias.lower(): spec for spec in OBJECTS for alias in (spec.name, *spec.aliases)}

@@ -309,7 +309,9 @@ class OnlineRun:
     ) -> Iterator[Record]:
         """A report's records, period by period (see :class:`~tap_quickbooks.online.reports.ReportReader`)."""
         unit = str(self.config.get("report_period") or "month")
-        yield from report_reader(self.client, report.name, unit, report.logger).records(periods, methods)
+        yield from report_reader(self.client, report.name, unit, report.logger, self.config).records(
+            periods, methods
+        )
 
     # -- deletes ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ order, as the report streams (:mod:`tap_quickbooks.reports`) need for their book
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from collections import deque
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from qbo_client.client import QBOClient
 
 __all__ = [
+    "DEFAULT_REPORTS",
     "REPORT_SETTINGS",
     "TRUNCATION_NOTICE",
     "Column",
@@ -492,7 +494,24 @@ _KINDS: dict[str, _Kind] = {
         _Kind("BalanceSheet", lambda: _amount_schema("Balance as of period_end"), amount_rows, merge=None),
     )
 }
-if set(_KINDS) != set(REPORTS):  # the catalog is the list of reports; each needs a reader here
+#: Reports read by a module of their own (its ``report_definition`` and ``report_reader``).
+_MODULES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "AgedReceivables",
+            "AgedReceivableDetail",
+            "AgedPayables",
+            "AgedPayableDetail",
+            "CustomerBalance",
+            "VendorBalance",
+            "CashFlow",
+        ),
+        "tap_quickbooks.online.report_aging",
+    ),
+}
+#: The reports synced when the ``reports`` setting is not set (the others are opt-in).
+DEFAULT_REPORTS: tuple[str, ...] = ("TrialBalance", "ProfitAndLoss", "BalanceSheet")
+if set(_KINDS) | set(_MODULES) != set(REPORTS):  # the catalog lists the reports; each needs a reader
     raise RuntimeError(f"report readers {sorted(_KINDS)} do not match the catalog's {sorted(REPORTS)}")
 
 
@@ -649,6 +668,8 @@ def period_records(
 
 def report_definition(name: str) -> ReportDefinition:
     """The stream of one report: its schema and key (the same for every edition that has it)."""
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name]).report_definition(name)
     return ReportDefinition(
         name, _KINDS[name].schema(), ("account_key", "period_start", "period_end", "accounting_method")
     )
@@ -660,8 +681,8 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
     th.Property(
         "reports",
         th.ArrayType(th.StringType(allowed_values=list(REPORTS))),
-        default=list(REPORTS),
-        description="Reports to sync, one stream each",
+        default=list(DEFAULT_REPORTS),
+        description="Reports to sync, one stream each (default: TrialBalance, ProfitAndLoss, BalanceSheet)",
     ),
     th.Property(
         "report_start_date",
@@ -686,19 +707,35 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
         default=1,
         description="Closed periods before the bookmark's that an incremental run reads again (late entries)",
     ),
+    th.Property(
+        "report_aging_period",
+        th.IntegerType(minimum=1, maximum=365),
+        default=30,
+        description="Days in each aging bucket of AgedReceivables, AgedPayables and their Detail reports",
+    ),
+    th.Property(
+        "report_aging_num_periods",
+        th.IntegerType(minimum=1, maximum=20),
+        default=4,
+        description="Aging buckets after Current, the last one open-ended (91 and over by default)",
+    ),
 ]
 
 
 def report_definitions(config: Mapping[str, Any]) -> list[ReportDefinition]:
     """The reports the ``reports`` setting asks for."""
     names = config.get("reports")
-    wanted = list(REPORTS) if names is None else [str(n) for n in names]
-    unknown = [n for n in wanted if n not in _KINDS]
+    wanted = list(DEFAULT_REPORTS) if names is None else [str(n) for n in names]
+    unknown = [n for n in wanted if n not in _KINDS and n not in _MODULES]
     if unknown:
         raise ValueError(f"reports: {', '.join(unknown)} not among {', '.join(REPORTS)}")
     return [report_definition(name) for name in dict.fromkeys(wanted)]
 
 
-def report_reader(client: QBOClient, name: str, unit: str, logger: logging.Logger) -> ReportReader:
-    """The reader of one report in one run."""
+def report_reader(
+    client: QBOClient, name: str, unit: str, logger: logging.Logger, config: Mapping[str, Any] | None = None
+) -> Any:
+    """The reader of one report in one run (``records(periods, methods)``)."""
+    if name in _MODULES:
+        return importlib.import_module(_MODULES[name]).report_reader(client, name, unit, logger, config or {})
     return ReportReader(client, _KINDS[name], unit, logger)
