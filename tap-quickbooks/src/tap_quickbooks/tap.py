@@ -99,6 +99,7 @@ class TapQuickBooks(FatalConfigValidation):
         "cdc_max_per_entity",
         "ids",
         "custom_fields_as_columns",
+        "attachments_path",
     )
     desktop_only_settings = DESKTOP_ONLY
 
@@ -163,6 +164,15 @@ class TapQuickBooks(FatalConfigValidation):
             th.IntegerType(minimum=1),
             default=1000,
             description="Objects of one type a CDC answer holds at most (QBO: 1000); at it, the tap queries",
+        ),
+        th.Property(
+            "attachments_path",
+            th.StringType,
+            description=(
+                "Download each Attachable's file while its record is read, into this directory or fsspec URL "
+                "(s3://, gs://, memory://...), stored by SHA-256, not downloaded again when unchanged; the "
+                "record gets _qbo_file_path and _qbo_file_sha256. QuickBooks Online only"
+            ),
         ),
         *REPORT_SETTINGS,
         *DESKTOP_SETTINGS,

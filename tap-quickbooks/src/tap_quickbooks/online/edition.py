@@ -19,6 +19,7 @@ from qbo_client.client import QBOClient
 from tap_quickbooks.edition import ObjectDefinition, Record, ReportDefinition, ReportView, StreamView
 from tap_quickbooks.times import next_second, to_utc_text
 
+from . import attachments as files
 from .changes import ChangeFeed, Fetched
 from .deletes import DELETED_AT, STATE_KEY, decode_ids, deleted_record, encode_ids, numeric_ids
 from .lookups import describe_missing, parse_ids, read_by_ids
@@ -90,6 +91,8 @@ class OnlineEdition:
                     "type": ["string", "null"],
                     "description": f"The custom field {field.name!r} (DefinitionId {field.definition_id})",
                 }
+            if spec.name == files.STREAM and files.enabled(config):
+                schema["properties"].update(files.schema_properties())
             found.append(ObjectDefinition(spec.name, schema, ("Id",), REPLICATION_KEY))
         return found
 
@@ -188,6 +191,7 @@ class OnlineRun:
         self._client: QBOClient | None = None
         self._scheduler: PageScheduler | None = None
         self._feed: ChangeFeed | None = None
+        self._files: files.AttachmentFiles | None = None
         self._lock = threading.RLock()  # _fetched holds it while it asks for the client
 
     @property
@@ -237,7 +241,21 @@ class OnlineRun:
             return self._feed.take(read.name)
 
     def records(self, stream: StreamView) -> Iterator[Record]:
-        """Rows changed since the stream's start, then delete records."""
+        """Rows changed since the stream's start, then delete records (Attachable's with their files
+        when ``attachments_path`` is set)."""
+        return self._with_files(stream, self._object_records(stream))
+
+    def _with_files(self, stream: StreamView, rows: Iterator[Record]) -> Iterator[Record]:
+        """Attachable rows with their files downloaded (see :mod:`~tap_quickbooks.online.attachments`)."""
+        if stream.name != files.STREAM or not files.enabled(self.config):
+            return rows
+        with self._lock:
+            if self._files is None:
+                url = str(self.config[files.SETTING])
+                self._files = files.AttachmentFiles(url, lambda: self.client, stream.logger)
+        return self._files.records(rows, workers=self.client.config.max_in_flight)
+
+    def _object_records(self, stream: StreamView) -> Iterator[Record]:
         self._custom_columns()
         read = self._read(stream)
         fetched = self._fetched(read)
@@ -302,7 +320,7 @@ class OnlineRun:
         rows, missing = read_by_ids(self.client, obj.spec, ids, obj.prepare_row)
         if missing:
             stream.logger.warning("%s", describe_missing(stream.name, missing, self.client.config.realm_id))
-        yield from rows
+        yield from self._with_files(stream, iter(rows))
 
     def report_records(
         self, report: ReportView, periods: Sequence[Period], methods: Sequence[str]
