@@ -243,6 +243,9 @@ def test_report_settings_are_in_the_taps_schema_and_clash_with_none_of_its_own()
         "report_period",
         "report_accounting_methods",
         "report_lookback_periods",
+        "report_aging_period",
+        "report_aging_num_periods",
+        "report_filters",
     }
     assert not set(names) & TAP_SETTINGS
     properties = TapQuickBooks.config_jsonschema["properties"]

@@ -445,6 +445,9 @@ REPORTS: tuple[str, ...] = (
     "CustomerBalance",
     "VendorBalance",
     "CashFlow",
+    "GeneralLedger",
+    "ProfitAndLossDetail",
+    "TransactionList",
 )
 
 _BY_NAME = {spec.name: spec for spec in OBJECTS}

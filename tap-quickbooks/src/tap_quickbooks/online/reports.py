@@ -508,6 +508,9 @@ _MODULES: dict[str, str] = {
         ),
         "tap_quickbooks.online.report_aging",
     ),
+    **dict.fromkeys(
+        ("GeneralLedger", "ProfitAndLossDetail", "TransactionList"), "tap_quickbooks.online.report_detail"
+    ),
 }
 #: The reports synced when the ``reports`` setting is not set (the others are opt-in).
 DEFAULT_REPORTS: tuple[str, ...] = ("TrialBalance", "ProfitAndLoss", "BalanceSheet")
@@ -718,6 +721,15 @@ REPORT_SETTINGS: list[th.Property[Any]] = [
         th.IntegerType(minimum=1, maximum=20),
         default=4,
         description="Aging buckets after Current, the last one open-ended (91 and over by default)",
+    ),
+    th.Property(
+        "report_filters",
+        th.ObjectType(additional_properties=th.ObjectType(additional_properties=th.AnyType())),
+        description=(
+            "Filters of the detail reports (GeneralLedger, ProfitAndLossDetail, TransactionList), per "
+            "report: account, customer, vendor, class or department, an Id or a list of Ids, e.g. "
+            '{"GeneralLedger": {"account": "35"}}; QuickBooks applies them'
+        ),
     ),
 ]
 
