@@ -20,6 +20,7 @@ from target_quickbooks.hooks import ObjectHooks
 from target_quickbooks.plan import Action, Step
 from target_quickbooks.records import PendingRecord
 
+from .attachments import AttachableHooks
 from .lookups import Lookups, Wants, name_field
 from .matching import Matcher
 from .repairs import Repairs
@@ -41,6 +42,7 @@ class OnlineEdition:
         self._hooks: dict[str, ObjectHooks] = {
             "TaxCode": TaxCodeHooks(stash, run, lambda: self.names),
             "TaxRate": TaxRateHooks(stash),
+            "Attachable": AttachableHooks(),  # a record naming a file: POST upload
         }
         self._tid = threading.local()
         #: Requests answered, by kind (batch, query, post, get, cdc, token): the summary's figures.
