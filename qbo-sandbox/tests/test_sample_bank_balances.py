@@ -74,7 +74,7 @@ def test_the_default_sample_companys_bank_accounts_are_positive_at_every_month_e
     _assert_banks_in_funds(api)
 
 
-@pytest.mark.parametrize(("seed", "size"), [(3, 15), (11, 150), (42, 300)])
+@pytest.mark.parametrize(("seed", "size"), [(3, 18), (11, 150), (42, 300)])
 def test_bank_accounts_are_positive_at_every_month_end_for_other_seeds(seed: int, size: int) -> None:
     with start_sandbox(seed=seed, size=size) as running:
         _assert_banks_in_funds(Api(running))

@@ -27,7 +27,9 @@ Conventions worth knowing when reading the output:
 Layout: ``data/`` holds the fixed tables (accounts, items, lists, people); ``model`` the constants
 and the objects kept while building; ``books`` the shared state and drawing helpers; one module per
 domain (``company``, ``lists``, ``taxes``, ``parties``, ``sales``, ``purchases``, ``banking``,
-``journal``, ``timesheets``, ``settlement``, ``numbering``, ``attachments``); and ``generator``
+``journal``, ``timesheets``, ``settlement``, ``numbering``, ``attachments``, ``extras``: customer
+types, credit card payments, inventory adjustments, reimbursable charges and recurring templates);
+and ``generator``
 the coordinator that calls them in the order the random draws follow.
 """
 

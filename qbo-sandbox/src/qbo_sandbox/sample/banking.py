@@ -122,6 +122,8 @@ def _bank_moves(t: Txn) -> Iterator[tuple[str, int]]:
         yield p["AccountRef"]["value"], -t.total
     elif kind == "BillPayment" and "CheckPayment" in p:
         yield p["CheckPayment"]["BankAccountRef"]["value"], -t.total
+    elif kind == "CreditCardPaymentTxn":
+        yield p["BankAccountRef"]["value"], -t.total
     elif kind == "Transfer":
         yield p["FromAccountRef"]["value"], -t.total
         yield p["ToAccountRef"]["value"], t.total

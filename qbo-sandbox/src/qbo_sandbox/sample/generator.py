@@ -10,6 +10,7 @@ from . import (
     attachments,
     banking,
     company,
+    extras,
     journal,
     lists,
     numbering,
@@ -48,6 +49,9 @@ def build(b: Books) -> None:
     banking.transfers(b, q)
     journal.journal_entries(b, q)
     timesheets.time_activities(b, q)
+    extras.card_payments(b, q)
+    extras.inventory_adjustments(b, q)
+    extras.reimburse_charges(b, q)
     sales.payments(b, q["Payment"])
     purchases.bill_payments(b, q["BillPayment"])
     banking.deposits(b, q["Deposit"])
@@ -59,6 +63,8 @@ def build(b: Books) -> None:
     company.budgets(b)
     taxes.tax_returns(b)
     attachments.attachables(b)
+    extras.customer_types(b)
+    extras.recurring_templates(b)
 
 
 def generate(seed: int = 1, size: int | None = None, *, now: datetime) -> Iterator[tuple[str, Payload]]:

@@ -18,7 +18,7 @@ Payload = dict[str, Any]
 
 DEFAULT_SIZE = 500
 #: Below this many transactions not every transaction type can have one.
-MIN_SIZE = 15
+MIN_SIZE = 18
 
 DAY = 86_400
 YEAR = 365
@@ -34,23 +34,28 @@ FOREIGN = ("EUR", "Euro")
 COMPANY_NAME = "Craig's Design and Landscaping Services"
 
 #: Share of ``size`` per transaction type, in percent (sums to 100). At the default size the
-#: smallest share still gives every type a dozen or more.
+#: smallest share of the first fifteen types still gives each a dozen or more, and the last three
+#: (credit card payments, inventory adjustments, reimbursable charges) five each.
 TXN_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("Invoice", 18),
     ("Payment", 13),
-    ("Estimate", 6),
-    ("SalesReceipt", 7),
+    ("Estimate", 5),
+    ("SalesReceipt", 6),
     ("CreditMemo", 3),
     ("RefundReceipt", 3),
     ("Bill", 10),
     ("BillPayment", 7),
     ("VendorCredit", 3),
-    ("Purchase", 11),
+    ("Purchase", 10),
     ("PurchaseOrder", 4),
     ("Deposit", 4),
     ("Transfer", 3),
     ("JournalEntry", 3),
     ("TimeActivity", 5),
+    # the objects beyond the first 36: a few of each
+    ("CreditCardPaymentTxn", 1),
+    ("InventoryAdjustment", 1),
+    ("ReimburseCharge", 1),
 )
 
 #: The order objects are yielded in: parents before children, documents before what settles them.
@@ -69,6 +74,7 @@ YIELD_ORDER: tuple[str, ...] = (
     "ExchangeRate",
     "JournalCode",
     "Item",
+    "CustomerType",
     "Customer",
     "Vendor",
     "Employee",
@@ -83,13 +89,17 @@ YIELD_ORDER: tuple[str, ...] = (
     "Bill",
     "VendorCredit",
     "Purchase",
+    "ReimburseCharge",
     "Transfer",
+    "CreditCardPaymentTxn",
+    "InventoryAdjustment",
     "JournalEntry",
     "TimeActivity",
     "Payment",
     "BillPayment",
     "Deposit",
     "TaxReturn",
+    "RecurringTransaction",
     "Attachable",
 )
 RANK = {name: n for n, name in enumerate(YIELD_ORDER)}

@@ -14,7 +14,7 @@ def number(b: Books) -> None:
     b.txns.sort(key=lambda t: (t.ts, RANK[t.kind], t.seq))
     # Invoices, sales receipts, credit memos and refund receipts share QBO's sales-form numbers;
     # checks (expenses by check, bill payments by check) share the check book's.
-    sales_no, estimate_no, po_no, check_no, je_no = 1001, 1001, 1001, 101, 1
+    sales_no, estimate_no, po_no, check_no, je_no, adjust_no = 1001, 1001, 1001, 101, 1, 1
     recent = b.recent_set(len(b.txns), 100)
     # and at least one of each type, so a change-data-capture reader finds every type changed
     touched = {b.rng.choice(group).seq for group in b.by_kind.values() if group}
@@ -33,6 +33,9 @@ def number(b: Books) -> None:
         elif kind == "JournalEntry":
             p["DocNumber"] = str(je_no)
             je_no += 1
+        elif kind == "InventoryAdjustment":
+            p["DocNumber"] = str(adjust_no)
+            adjust_no += 1
         elif (kind == "Purchase" and p["PaymentType"] == "Check") or (
             kind == "BillPayment" and p["PayType"] == "Check"
         ):
