@@ -8,9 +8,11 @@ second run changes nothing.
 
 Not copied, because the API cannot create them: CompanyInfo, Company and Preferences (a company
 has exactly one, made with it; an empty sandbox realm has none), Budget (read-only through the
-API), TaxReturn (made by QuickBooks' tax engine), and a TaxRate no TaxCode uses (rates are
-created only with the tax code that uses them, through the TaxService). Each is dead-lettered
-with that reason.
+API), TaxReturn (made by QuickBooks' tax engine), CustomerType and ReimburseCharge (read-only
+through the API: QuickBooks makes a ReimburseCharge from a billable expense line), and a TaxRate no
+TaxCode uses (rates are created only with the tax code that uses them, through the TaxService).
+Each is dead-lettered with that reason. The sample holds no TaxPayment (a US company has none).
+RecurringTransaction templates are copied, wrapped in their transaction type as the API takes them.
 """
 
 from __future__ import annotations
@@ -36,7 +38,15 @@ from tq_helpers import (
     target_config,
 )
 
-NOT_CREATABLE = {"CompanyInfo", "Company", "Preferences", "Budget", "TaxReturn"}
+NOT_CREATABLE = {
+    "CompanyInfo",
+    "Company",
+    "Preferences",
+    "Budget",
+    "TaxReturn",
+    "CustomerType",
+    "ReimburseCharge",
+}
 
 
 def export_company(client: QBOClient) -> list[Message]:

@@ -146,15 +146,22 @@ def company_digest(client: QBOClient, objects: Iterable[str] | None = None) -> s
     digest = hashlib.sha256()
     names = objects or [s.name for s in catalog.OBJECTS if s.query and not s.is_singleton and s.has_id]
     for name in sorted(names):
-        found = sorted(rows(client, name), key=lambda r: int(r["Id"]))
+        # a RecurringTransaction ({"Invoice": {...}}) by its template's Id
+        found = sorted(rows(client, name), key=lambda r: int(r.get("Id") or next(iter(r.values()))["Id"]))
         digest.update(json.dumps([name, found], sort_keys=True).encode())
     return digest.hexdigest()
 
 
 def tap_record(row: dict[str, Any]) -> dict[str, Any]:
-    """An object as tap-quickbooks emits it: the API's JSON plus a top-level LastUpdatedTime."""
+    """An object as tap-quickbooks emits it: the API's JSON plus a top-level LastUpdatedTime (and
+    for a RecurringTransaction, ``{"Invoice": {...}}``, its template's Id and type on top)."""
     out = dict(row)
-    out["LastUpdatedTime"] = (row.get("MetaData") or {}).get("LastUpdatedTime")
+    body = row
+    kinds = [] if "Id" in row else [k for k in catalog.RECURRING_TYPES if isinstance(row.get(k), dict)]
+    if len(kinds) == 1:
+        body = row[kinds[0]]
+        out.update(Id=str(body.get("Id", "")), Type=kinds[0])
+    out["LastUpdatedTime"] = (body.get("MetaData") or {}).get("LastUpdatedTime")
     return out
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from qbo_client import references, schemas
+from qbo_client import catalog, references, schemas
 from qbo_client.catalog import ObjectSpec
 
 from .records import Operation, RecordError
@@ -72,7 +72,21 @@ def base_name(name: str) -> str:
 
 
 def input_payload(spec: ObjectSpec, record: dict[str, Any], *, copy_mode: bool) -> dict[str, Any]:
-    """The fields of a record QuickBooks accepts on a write (values not yet checked)."""
+    """The fields of a record QuickBooks accepts on a write (values not yet checked).
+
+    A RecurringTransaction is its template under its type (``{"Invoice": {...}}``), shaped as that
+    transaction is: the tap's top-level ``Id``, ``Type`` and ``LastUpdatedTime`` are left out, and
+    so are what QuickBooks owns inside the template (its Id, SyncToken, MetaData, RecurDataRef).
+    """
+    if spec.wraps:
+        if operation_of(record) is Operation.DELETE and not any(
+            isinstance(record.get(k), dict) for k in spec.wraps
+        ):
+            return {}  # a delete by Id (a CDC stub): the type is the existing template's
+        kind = wrapped_kind(spec, record)
+        inner = input_payload(catalog.get(kind), record[kind], copy_mode=copy_mode)
+        inner.pop("RecurDataRef", None)
+        return {kind: inner}
     payload: dict[str, Any] = {}
     for key, value in record.items():
         if key.startswith(("_sdc_", "_qbo_")) or key in _SERVER_FIELDS:
@@ -101,6 +115,56 @@ def input_payload(spec: ObjectSpec, record: dict[str, Any], *, copy_mode: bool) 
     if copy_mode:
         _drop_company_ids(payload)
     return payload
+
+
+def wrapped_kind(spec: ObjectSpec, record: dict[str, Any]) -> str:
+    """The transaction type a RecurringTransaction record holds its template under.
+
+    Raises RecordError when the record holds none, or several, of them.
+    """
+    kinds = [key for key in spec.wraps if isinstance(record.get(key), dict)]
+    if len(kinds) != 1:
+        raise RecordError(
+            f"a {spec.name} record holds its template under its transaction type, "
+            f'{{"Invoice": {{...}}}} (one of {", ".join(spec.wraps)}), and this one holds '
+            f"{'none' if not kinds else ', '.join(kinds)}: reshape it with stream_maps",
+            code="2010",
+            element="Type",
+        )
+    return kinds[0]
+
+
+def flat_wrapped(row: dict[str, Any]) -> dict[str, Any]:
+    """A RecurringTransaction as QuickBooks answers it (``{"Invoice": {...}}``), with its template's
+    ``Id``, ``SyncToken`` and ``Type`` on top as the tap emits it, so that it is matched, compared and
+    mapped like any object; any other row as it is."""
+    if "Id" in row:
+        return row
+    kinds = [key for key in catalog.RECURRING_TYPES if isinstance(row.get(key), dict)]
+    if len(kinds) != 1:
+        return row
+    inner = row[kinds[0]]
+    flat = {**row, "Type": kinds[0], "Id": str(inner.get("Id", ""))}
+    if inner.get("SyncToken") not in (None, ""):
+        flat["SyncToken"] = str(inner["SyncToken"])
+    return flat
+
+
+def wrapped_body(spec: ObjectSpec, body: dict[str, Any], kind: str = "") -> dict[str, Any]:
+    """What QuickBooks takes for a write of a RecurringTransaction: the template under its type, with
+    the ``Id``, ``SyncToken`` and ``sparse`` of an update or delete inside it; else ``body``.
+
+    ``kind``: the type when the body carries no template (a delete: the existing object's Type).
+    """
+    if not spec.wraps:
+        return body
+    held = [key for key in spec.wraps if isinstance(body.get(key), dict)]
+    kind = held[0] if held else kind or str(body.get("Type") or "")
+    inner = dict(body.get(kind) or {})
+    for key in ("Id", "SyncToken", "sparse"):
+        if key in body:
+            inner[key] = body[key]
+    return {kind: inner}
 
 
 def _plain(value: Any) -> Any:

@@ -9,6 +9,7 @@ from qbo_client import catalog
 
 from qbo_sandbox import clock, faults
 from qbo_sandbox.faults import QBOFault
+from qbo_sandbox.store import unwrap
 
 from .core import Core, Endpoint
 from .entities import Entities
@@ -75,12 +76,13 @@ class Batch(Endpoint):
                     )
                 answer[spec.name] = self.entities.update_keyed(realm, spec, payload)
             elif operation == "create":
-                if isinstance(payload, dict) and payload.get("Id"):
+                # a RecurringTransaction's Id is inside its template ({"Invoice": {"Id": ...}})
+                if isinstance(payload, dict) and unwrap(spec, payload).get("Id"):
                     raise faults.malformed_request("A create must not carry an Id")
                 answer.update(self.entities.write(realm, spec, payload, None, None))
             elif operation == "update":
                 # checked first: without an Id, write() would create the object
-                if not isinstance(payload, dict) or not payload.get("Id"):
+                if not isinstance(payload, dict) or not unwrap(spec, payload).get("Id"):
                     raise faults.required_missing("Id")
                 answer.update(
                     self.entities.write(realm, spec, payload, None, "void" if options == "void" else None)

@@ -29,7 +29,7 @@ from qbo_client import catalog
 from qbo_client.client import QBOClient
 from qbo_client.errors import ValidationError
 
-from target_quickbooks.shaping import DELETED_SUFFIX, base_name
+from target_quickbooks.shaping import DELETED_SUFFIX, base_name, flat_wrapped
 
 IN_CHUNK = 1000
 PAGE = 1000
@@ -117,7 +117,7 @@ class Lookups:
             pages = self._ask([f"{texts[i]} STARTPOSITION {start} MAXRESULTS {PAGE}" for i, start in pending])
             following = []
             for (i, start), page in zip(pending, pages, strict=True):
-                results[i].extend(page)
+                results[i].extend(flat_wrapped(row) for row in page)
                 if len(page) >= PAGE:
                     following.append((i, start + PAGE))
             pending = following

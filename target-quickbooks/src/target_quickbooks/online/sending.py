@@ -26,6 +26,7 @@ from target_quickbooks import plan
 from target_quickbooks.hooks import NO_HOOKS, ObjectHooks
 from target_quickbooks.plan import Action, Step
 from target_quickbooks.records import RecordError
+from target_quickbooks.shaping import flat_wrapped, wrapped_body
 
 from . import faults
 from .hooks import OnlineObjectHooks
@@ -103,7 +104,7 @@ class Sender:
             if "Fault" in answer:
                 out.append((None, faults.from_batch_fault(answer["Fault"], tid)))
             elif isinstance(answer.get(spec.name), dict):
-                out.append((answer[spec.name], None))
+                out.append((flat_wrapped(answer[spec.name]), None))
             else:
                 out.append(
                     (None, RecordError("QuickBooks gave no answer for this item", code=faults.NO_ANSWER))
@@ -130,8 +131,9 @@ class Sender:
                 body.update(Id=step.existing["Id"], SyncToken=step.existing.get("SyncToken"))
             if spec.name == "ExchangeRate":
                 body.pop("SyncToken", None)
+            body = wrapped_body(spec, body)
             rid = plan.request_id(self.realm, [{"object": spec.name, **body}])
-            return client.update(spec.name, body, request_id=rid), None
+            return flat_wrapped(client.update(spec.name, body, request_id=rid)), None
         except RecordError as error:
             return None, error
         except ValidationError as exc:
@@ -146,12 +148,14 @@ def batch_item(spec: ObjectSpec, step: Step) -> dict[str, Any]:
         return {"operation": "update", spec.name: body}
     existing = step.existing or {}
     ident = {"Id": str(existing.get("Id", "")), "SyncToken": str(existing.get("SyncToken", ""))}
+    kind = str(existing.get("Type") or "")  # a RecurringTransaction's (shaping.wrapped_body)
     if step.action is Action.CREATE:
-        return {"operation": "create", spec.name: step.payload}
+        return {"operation": "create", spec.name: wrapped_body(spec, step.payload)}
     if step.action is Action.UPDATE:
-        return {"operation": "update", spec.name: {**step.payload, **ident, "sparse": True}}
+        body = {**step.payload, **ident, "sparse": True}
+        return {"operation": "update", spec.name: wrapped_body(spec, body, kind)}
     if step.action is Action.DELETE:
-        return {"operation": "delete", spec.name: ident}
+        return {"operation": "delete", spec.name: wrapped_body(spec, ident, kind)}
     if step.action is Action.INACTIVATE:
         return {"operation": "update", spec.name: {**ident, "sparse": True, "Active": False}}
     if step.action is Action.VOID:
