@@ -657,7 +657,7 @@ def test_currency_comes_from_the_preferences() -> None:
 @pytest.mark.parametrize(
     ("name", "params", "code", "fragment"),
     [
-        ("GeneralLedger", {}, "500", "reports/GeneralLedger"),
+        ("InventoryValuationSummary", {}, "500", "reports/InventoryValuationSummary"),
         ("TrialBalance", {"start_date": "2024-13-01"}, "2010", "start_date"),
         ("TrialBalance", {"end_date": "2024/01/31"}, "2010", "end_date"),
         ("TrialBalance", {"start_date": "2024-02-01", "end_date": "2024-01-31"}, "2010", "after"),
