@@ -148,6 +148,8 @@ def company_digest(client: QBOClient, objects: Iterable[str] | None = None) -> s
     for name in sorted(names):
         # a RecurringTransaction ({"Invoice": {...}}) by its template's Id
         found = sorted(rows(client, name), key=lambda r: int(r.get("Id") or next(iter(r.values()))["Id"]))
+        for row in found:  # an Attachable's file URL is signed anew at each read, as QuickBooks does
+            row.pop("TempDownloadUri", None)
         digest.update(json.dumps([name, found], sort_keys=True).encode())
     return digest.hexdigest()
 

@@ -20,7 +20,8 @@ As QuickBooks Online serves them (recorded exchanges ``attachment__create_for_in
 
 Files live in the sandbox's SQLite database (table ``attachment_blobs``). Attachables that a load
 or the sample company made with a ``FileName`` and a ``Size`` but no stored file are served
-deterministic bytes of that size (the sample company's scanned receipts are not real files).
+deterministic bytes of that size (the sample company's scanned receipts are not real files); one
+loaded with a ``TempDownloadUri`` of its own (a recorded company) is answered as it was loaded.
 
 The content types QuickBooks takes are those of its file types (ai, csv, doc, docx, eps, gif,
 jpeg, jpg, ods, pages, pdf, png, rtf, tif, txt, xls, xlsx, xml); a file of another type is a Fault
@@ -246,8 +247,7 @@ class Attachments:
                 )
             if self.sandbox.store.get(realm, target.name, value) is None:
                 raise faults.business_rule(
-                    f"The entity {kind} {value} that you are trying to link does "
-                    f"not exist. {kind} {value}"
+                    f"The entity {kind} {value} that you are trying to link does not exist. {kind} {value}"
                 )
         body = {
             k: v
@@ -338,6 +338,8 @@ class Attachments:
             return att
         if "AttachableRef" not in att and "Size" not in att:
             return att  # a projection (SELECT Id, FileName ...): QBO answers what was asked
+        if att.get("TempDownloadUri"):
+            return att  # loaded as recorded from a real company: answered as loaded
         out: dict[str, Any] = {
             "FileName": att["FileName"],
             "FileAccessUri": att.get("FileAccessUri") or f"/v3/company/{realm}/download/{att['Id']}",
