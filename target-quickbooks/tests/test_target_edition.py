@@ -112,6 +112,9 @@ class MemoryEdition:
             out.append(Outcome(step, Kind.DONE, row))
         return out
 
+    def shape(self, spec: ObjectSpec, record: dict[str, Any]) -> dict[str, Any]:
+        return record
+
     def stats(self) -> dict[str, int]:
         return {}
 

@@ -102,6 +102,11 @@ class Edition(Protocol):
     def read(self, spec: ObjectSpec, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The current objects with these Ids (for a final inactivation)."""
 
+    def shape(self, spec: ObjectSpec, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as this edition writes it, before it is checked: the record itself, or (Online)
+        its custom-field columns turned into the company's ``CustomField`` entries. Raises
+        :class:`~target_quickbooks.records.RecordError` for what the company cannot take."""
+
     def write(self, spec: ObjectSpec, steps: list[Step]) -> list[Outcome]:
         """Write planned steps (creates, updates, deletes, inactivations, voids) once: each
         step's outcome, repairs applied where the fault says what the record means."""

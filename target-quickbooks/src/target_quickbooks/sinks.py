@@ -22,7 +22,6 @@ from singer_sdk.sinks import BatchSink
 from typing_extensions import override
 
 from .mapping import StreamTarget, resolve_stream
-from .online import custom_columns
 from .records import Operation, PendingRecord, RecordError
 from .sdk_overrides import KeyPropertiesOptional
 from .shaping import check_payload, check_text, input_payload, jsonable, operation_of
@@ -30,7 +29,6 @@ from .shaping import check_payload, check_text, input_payload, jsonable, operati
 if t.TYPE_CHECKING:
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-    from .online.edition import OnlineEdition
     from .target import TargetQuickBooks
     from .writer import Writer
 
@@ -177,14 +175,6 @@ def _online_writer(target: TargetQuickBooks) -> Writer:
     return writer
 
 
-def _online_edition(writer: Writer) -> OnlineEdition:
-    from .online.edition import OnlineEdition
-
-    edition = writer.edition
-    assert isinstance(edition, OnlineEdition)
-    return edition
-
-
 class QuickBooksSink(RecordSink):
     """Shapes, checks and spools the records of one stream."""
 
@@ -219,7 +209,7 @@ class QuickBooksSink(RecordSink):
         try:
             check_text(record)
             operation = operation_of(record)
-            shaped = custom_columns.apply(spec, record, lambda: _online_edition(writer).custom_fields())
+            shaped = writer.edition.shape(spec, record)
             payload = check_payload(spec, input_payload(spec, shaped, copy_mode=copy_mode))
             _check_allowed(self.mapped, operation)
         except RecordError as error:

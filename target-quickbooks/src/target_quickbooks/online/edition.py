@@ -20,6 +20,7 @@ from target_quickbooks.hooks import ObjectHooks
 from target_quickbooks.plan import Action, Step
 from target_quickbooks.records import PendingRecord
 
+from . import custom_columns
 from .attachments import AttachableHooks
 from .lookups import Lookups, Wants, name_field
 from .matching import Matcher
@@ -85,6 +86,10 @@ class OnlineEdition:
         self._tid.value = response.headers.get("intuit_tid", "")
         with self._kinds_lock:
             self._kinds[request_kind(response.request.method or "", response.request.url or "")] += 1
+
+    def shape(self, spec: ObjectSpec, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with its custom-field columns as the company's ``CustomField`` entries."""
+        return custom_columns.apply(spec, record, self.custom_fields)
 
     def custom_fields(self) -> dict[str, tuple[custom_fields.Definition, ...]]:
         """The company's custom fields by object (its Preferences, read once, when a record first
