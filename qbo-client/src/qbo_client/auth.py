@@ -25,7 +25,7 @@ from .errors import (
     unreachable_reason,
 )
 from .retry import Retry, RetryPolicy
-from .tokens import Tokens, TokenStore
+from .tokens import TokenBackend, Tokens, open_store
 
 log = logging.getLogger("qbo_client.auth")
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -42,11 +42,11 @@ class TokenManager:
     """Hands out a valid access token; refreshes (and rotates) under the store's lock."""
 
     def __init__(
-        self, config: ClientConfig, session: requests.Session, store: TokenStore | None = None
+        self, config: ClientConfig, session: requests.Session, store: TokenBackend | None = None
     ) -> None:
         self.config = config
         self.session = session
-        self.store = store or TokenStore(config.store_path)
+        self.store = store or open_store(config)
         self._lock = threading.Lock()
         self._tokens: Tokens | None = None
         self.refreshes = 0
@@ -84,7 +84,7 @@ class TokenManager:
         if not cfg:
             raise RefreshTokenInvalid(
                 f"no refresh token for company {self.config.realm_id}: the config has none and the token "
-                f"store {self.store.path} holds none",
+                f"store {self.store.location} holds none",
                 code="invalid_grant",
             )
         return Tokens(realm_id=self.config.realm_id, refresh_token=cfg, seeded_from=cfg)
@@ -143,7 +143,7 @@ class TokenManager:
                 "company %s: used the refresh token that an interrupted process saved in a temporary "
                 "file of the token store %s",
                 self.config.realm_id,
-                self.store.path,
+                self.store.location,
             )
             return orphan, answer
         return None

@@ -49,6 +49,7 @@ SETTINGS = (
     "base_url",
     "token_url",
     "token_store_path",
+    "token_store_url",
     "redirect_uri",
     "user_agent",
     "timeout",
@@ -66,7 +67,8 @@ class Authorized:
     """Where the tokens went."""
 
     realm_id: str
-    store_path: Path
+    #: The token store: its file, or its database (password masked) and row.
+    store: str
     refresh_expires_at: float
 
 
@@ -181,7 +183,7 @@ def _exchange(settings: Mapping[str, Any], code: str, realm: str, redirect_uri: 
             raise AuthorizationError(f"{exc}; nothing was written. Try again in a moment.") from exc
         except TokenStoreError as exc:
             raise AuthorizationError(str(exc)) from exc
-    return Authorized(realm, manager.store.path, tokens.refresh_expires_at)
+    return Authorized(realm, manager.store.location, tokens.refresh_expires_at)
 
 
 def authorize(
@@ -375,7 +377,7 @@ def main(argv: Sequence[str], plugin: str, out: TextIO | None = None, err: TextI
         return 130
     days = max(0.0, result.refresh_expires_at - time.time()) / 86400
     print(f"Connected company (realm_id) {result.realm_id}.", file=out)
-    print(f"Tokens saved to {result.store_path} (mode 0600).", file=out)
+    print(f"Tokens saved to {result.store} (mode 0600).", file=out)
     if days:
         print(f"The refresh token is good for {days:.0f} days from its last use.", file=out)
     configured = str(settings.get("realm_id") or "")

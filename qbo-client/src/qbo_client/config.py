@@ -39,6 +39,8 @@ class ClientConfig:
     #: The OAuth token endpoint; default Intuit's, or ``{base_url}/oauth2/v1/tokens/bearer`` with a base_url.
     token_url: str | None = None
     token_store_path: Path | None = None
+    #: A database for the token store instead of the file (``sqlite:///...``, ``postgresql://...``).
+    token_store_url: str | None = field(default=None, repr=False)
     minor_version: int = DEFAULT_MINOR_VERSION
     requests_per_minute: int = 500
     max_in_flight: int = 10
@@ -80,8 +82,12 @@ class ClientConfig:
         """The token store file of this app and company (one per pair, so companies never mix)."""
         if self.token_store_path:
             return Path(self.token_store_path).expanduser()
-        app = hashlib.sha256(self.client_id.encode()).hexdigest()[:10]
-        return state_dir() / "tokens" / f"{self.realm_id}-{app}.json"
+        return state_dir() / "tokens" / f"{self.realm_id}-{self.app_key}.json"
+
+    @property
+    def app_key(self) -> str:
+        """The app as the token store names it: a hash of the client id (itself a credential)."""
+        return hashlib.sha256(self.client_id.encode()).hexdigest()[:10]
 
     def unreachable_hint(self, url: str) -> str:
         """What to check when nothing answers at ``url``, one of this config's addresses."""

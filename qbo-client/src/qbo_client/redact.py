@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +49,25 @@ class SecretFilter(logging.Filter):
 SECRETS = SecretFilter()
 
 #: The settings of the tap and the target that hold secrets.
-SECRET_SETTINGS = ("client_secret", "refresh_token", "bridge_token")
+SECRET_SETTINGS = ("client_secret", "refresh_token", "bridge_token", "token_store_url")
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The password of a URL (``scheme://user:password@host/...``), as written and decoded."""
+    try:
+        password = urllib.parse.urlsplit(url).password
+    except ValueError:
+        return ()
+    if not password:
+        return ()
+    return (password, urllib.parse.unquote(password))
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``****`` (for messages that name a database)."""
+    for secret in url_secrets(url):
+        url = url.replace(f":{secret}@", f":{MASK}@")
+    return url
 
 
 def protect(*values: str | None) -> None:
@@ -66,3 +85,4 @@ def protect(*values: str | None) -> None:
 def protect_settings(settings: Mapping[str, Any]) -> None:
     """Mask the secrets among a plugin's settings (whatever their type: a bad config is logged too)."""
     protect(*(str(settings.get(key) or "") for key in SECRET_SETTINGS))
+    protect(*url_secrets(str(settings.get("token_store_url") or "")))

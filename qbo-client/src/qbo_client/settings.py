@@ -80,6 +80,14 @@ SETTINGS: tuple[Setting, ...] = (
         "The token store file (default: one per app and company under ~/.local/state)",
     ),
     Setting(
+        "token_store_url",
+        str,
+        "A database for the token store instead of the file, shared by every worker (SQLAlchemy URL: "
+        "postgresql://user:password@host/db, sqlite:////path/tokens.db); a row per app and company, "
+        "locked during a refresh",
+        secret=True,
+    ),
+    Setting(
         "minor_version",
         int,
         "The API minor version sent with every request",

@@ -5,6 +5,9 @@ the ``--config`` file is a temporary copy deleted after each run, so the store (
 user's state directory, one per app and company) is the source of truth once it exists. Writes
 are atomic (temporary file, fsync, rename) with mode 0600, and every refresh happens under an
 exclusive lock so a tap and a target refreshing the same company at once cannot race.
+
+``token_store_url`` puts the store in a database instead, with the same guarantees
+(:mod:`qbo_client.token_store_sql`); :func:`open_store` picks the backend from the config.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .config import ClientConfig
 
 
 @dataclass
@@ -46,12 +52,45 @@ class TokenStoreError(RuntimeError):
     """The token store cannot be read or written (says which file and what to do)."""
 
 
+class TokenBackend(Protocol):
+    """What :class:`~qbo_client.auth.TokenManager` needs of a store (a file, or a database row)."""
+
+    @property
+    def location(self) -> str:
+        """The store as messages name it (no secret in it)."""
+        ...
+
+    def read(self) -> Tokens | None: ...
+
+    def write(self, tokens: Tokens) -> None: ...
+
+    def locked(self) -> contextlib.AbstractContextManager[None]: ...
+
+    def orphans(self) -> list[Tokens]: ...
+
+    def discard_orphans(self) -> None: ...
+
+
+def open_store(config: ClientConfig) -> TokenBackend:
+    """The config's token store: the database of ``token_store_url``, else the file (the default)."""
+    if config.token_store_url:
+        from .token_store_sql import SqlTokenStore  # SQLAlchemy only when a URL is set
+
+        return SqlTokenStore(config.token_store_url, app=config.app_key, realm_id=config.realm_id)
+    return TokenStore(config.store_path)
+
+
 class TokenStore:
     """A JSON file with the current tokens of one app and company, plus its lock file."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def location(self) -> str:
+        """The file's path."""
+        return str(self.path)
 
     def read(self) -> Tokens | None:
         try:
