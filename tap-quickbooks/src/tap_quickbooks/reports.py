@@ -19,6 +19,8 @@ import pendulum
 from singer_sdk import Stream
 from typing_extensions import override
 
+from .realm_column import RealmColumn
+
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
     from singer_sdk.tap_base import Tap
@@ -98,7 +100,7 @@ def _config_date(value: Any) -> date | None:
     raise ValueError(f"{value!r} is not a date")
 
 
-class ReportStream(Stream):
+class ReportStream(RealmColumn):
     """A report read per period and accounting method by the run's edition, one record per account
     and period."""
 

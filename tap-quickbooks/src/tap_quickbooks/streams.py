@@ -18,6 +18,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
 from .messages import SingerWriter
+from .realm_column import RealmColumn
 from .sdk_overrides import BookmarkOnCompletion, LeanRecordMessages
 from .times import to_utc_text
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from .run import RunContext
 
 
-class ObjectStream(BookmarkOnCompletion, LeanRecordMessages):
+class ObjectStream(RealmColumn, BookmarkOnCompletion, LeanRecordMessages):
     """An object read by the run's edition, its bookmark moved when it completes."""
 
     # The edition emits records out of time order (QuickBooks Online pages windows of one stream

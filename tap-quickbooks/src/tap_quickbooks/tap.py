@@ -43,6 +43,7 @@ from .online.edition import OnlineEdition, OnlineRun
 from .online.lookups import describe_missing, parse_ids, read_by_ids
 from .online.queries import MAX_PAGE
 from .online.reports import REPORT_SETTINGS
+from .realm_column import with_realm_column
 from .reports import report_streams
 from .run import RunContext
 from .sdk_overrides import FatalConfigValidation
@@ -174,6 +175,15 @@ class TapQuickBooks(FatalConfigValidation):
                 "record gets _qbo_file_path and _qbo_file_sha256. QuickBooks Online only"
             ),
         ),
+        th.Property(
+            "add_realm_id",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Add _qbo_realm_id (the company's realm id; QuickBooks Desktop: the company's name) to "
+                "every record and schema, first in every key, so many companies can share a table"
+            ),
+        ),
         *REPORT_SETTINGS,
         *DESKTOP_SETTINGS,
     ).to_dict()
@@ -226,8 +236,8 @@ class TapQuickBooks(FatalConfigValidation):
         run = self.run
         edition = self.active_edition
         streams = [
-            *object_streams(self, run, edition.objects(self.config)),
-            *report_streams(self, run, edition.reports(self.config)),
+            *object_streams(self, run, with_realm_column(edition.objects(self.config), self.config)),
+            *report_streams(self, run, with_realm_column(edition.reports(self.config), self.config)),
         ]
         for stream in streams:
             stream.logger.addFilter(HANDLED_FAULTS)
