@@ -20,18 +20,23 @@ PLUGINS_STAMP := .meltano/.plugins-installed-$(shell cat $(PLUGIN_FILES) | cksum
 export MELTANO_CLI_DISABLE_VERSION_CHECK := 1
 # The tests run meltano from here (and fail, not skip, when it is missing).
 export QBO_MELTANO_BIN := $(abspath $(MELTANO))
+# PyAirbyte (the tests run tap-quickbooks-airbyte through it, as a local executable) has a virtualenv
+# of its own: it pins SQLAlchemy, duckdb and python-dateutil below what .venv holds.
+AIRBYTE_VENV ?= .venv-airbyte
+AIRBYTE_STAMP := $(AIRBYTE_VENV)/.installed-$(shell cat requirements-airbyte.txt | cksum | cut -d' ' -f1)
+export QBO_AIRBYTE_PYTHON := $(abspath $(AIRBYTE_VENV)/bin/python)
 
 .PHONY: demo demo-desktop test install install-meltano lint typecheck pytest bench schemas docs clean
 
 demo: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python tools/demo.py
 
-test: $(STAMP) $(PLUGINS_STAMP) lint typecheck pytest
+test: $(STAMP) $(PLUGINS_STAMP) $(AIRBYTE_STAMP) lint typecheck pytest
 
 demo-desktop: $(STAMP) $(PLUGINS_STAMP)
 	$(BIN)/python tools/demo_desktop.py
 
-install: $(STAMP) $(PLUGINS_STAMP)
+install: $(STAMP) $(PLUGINS_STAMP) $(AIRBYTE_STAMP)
 
 install-meltano: $(PLUGINS_STAMP)
 
@@ -49,6 +54,13 @@ $(MELTANO_STAMP): requirements-meltano.txt
 	rm -f $(MELTANO_VENV)/.installed-*
 	touch $@
 
+$(AIRBYTE_STAMP): requirements-airbyte.txt
+	test -x $(AIRBYTE_VENV)/bin/python || $(PYTHON) -m venv $(AIRBYTE_VENV)
+	$(AIRBYTE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRBYTE_VENV)/bin/python -m pip install --quiet -r requirements-airbyte.txt
+	rm -f $(AIRBYTE_VENV)/.installed-*
+	touch $@
+
 $(PLUGINS_STAMP): $(MELTANO_STAMP) $(PLUGIN_FILES)
 	$(MELTANO) install
 	rm -f .meltano/.plugins-installed-*
@@ -61,7 +73,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy qbo-client/src qbo-sandbox/src qbd-client/src qbd-bridge/src qbd-sandbox/src tap-quickbooks/src target-quickbooks/src
 
-pytest: $(STAMP) $(PLUGINS_STAMP)
+pytest: $(STAMP) $(PLUGINS_STAMP) $(AIRBYTE_STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15 --hypothesis-seed=0
 
 schemas: $(STAMP)
@@ -77,4 +89,4 @@ bench: $(STAMP)
 
 # .meltano/meltano.db keeps the state of prod runs: only the plugin virtualenvs go.
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano/extractors .meltano/loaders .meltano/.plugins-installed-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MELTANO_VENV) $(AIRBYTE_VENV) .meltano/extractors .meltano/loaders .meltano/.plugins-installed-* .pytest_cache .mypy_cache .ruff_cache
