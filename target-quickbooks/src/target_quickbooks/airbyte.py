@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import io
 import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from airbyte_protocol.models import (
     AirbyteConnectionStatus,
@@ -138,7 +137,8 @@ class Out:
 
     def __init__(self, stream: IO[str], config: dict[str, Any]) -> None:
         self.stream = stream
-        self.config = config
+        #: The config as given (the target adds its defaults to the one it is handed).
+        self.config = copy.deepcopy(config)
         self._announced = str(config.get("refresh_token") or "")
 
     def send(self, message: AirbyteMessage) -> None:
@@ -215,7 +215,7 @@ def check(config: dict[str, Any], out: Out) -> AirbyteConnectionStatus:
     """Refresh the token and read CompanyInfo; FAILED with the target's own one-line reason."""
     redact.protect_settings(config)
     try:
-        TargetQuickBooks(config=config, validate_config=True)
+        TargetQuickBooks(config=dict(config), validate_config=True)
         client = QBOClient(ClientConfig.from_mapping(_client_settings(config)))
         try:
             info = client.company_info()
@@ -295,20 +295,14 @@ def singer_record(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _LineStream(io.TextIOBase):
-    """Lines from a generator, read as a text file (what the target's reader takes)."""
+class _LineStream:
+    """Lines from a generator, as the target's reader takes a file: it only iterates over it."""
 
     def __init__(self, lines: Iterator[str]) -> None:
-        super().__init__()
         self._lines = lines
 
-    @override
-    def readable(self) -> bool:
-        return True
-
-    @override
-    def readline(self, size: int | None = -1, /) -> str:
-        return next(self._lines, "")
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
 
 
 class AirbyteTarget(TargetQuickBooks):
@@ -356,7 +350,9 @@ class _AirbyteLogHandler(logging.Handler):
 
     @override
     def emit(self, record: logging.LogRecord) -> None:
-        level = self.LEVELS.get(record.levelno, Level.ERROR if record.levelno >= logging.ERROR else Level.INFO)
+        level = self.LEVELS.get(
+            record.levelno, Level.ERROR if record.levelno >= logging.ERROR else Level.INFO
+        )
         self.out.log(level, record.getMessage())
 
 
@@ -381,10 +377,14 @@ def write(config: dict[str, Any], catalog: ConfiguredAirbyteCatalog, source: IO[
     # stdout is the protocol's: anything else the target would print goes to stderr
     with contextlib.redirect_stdout(sys.stderr):
         try:
-            target = AirbyteTarget(config=config, validate_config=True)
+            target = AirbyteTarget(config=dict(config), validate_config=True)
             target.on_state = echo
+            if (
+                target.logger.level == logging.NOTSET
+            ):  # the SDK's command configures it; this is no command of the SDK
+                target.logger.setLevel(logging.INFO)
             target.logger.addHandler(handler)
-            target.process_lines(_LineStream(airbyte_input.singer_lines()))
+            target.process_lines(cast(IO[str], _LineStream(airbyte_input.singer_lines())))
             target.process_endofpipe()
         except STOPS as exc:
             failure = FailureType.config_error if isinstance(exc, CONFIG_ERRORS) else FailureType.system_error
@@ -447,7 +447,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         catalog = ConfiguredAirbyteCatalog.model_validate_json(Path(args.catalog).read_text(encoding="utf-8"))
     except (OSError, ValidationError) as exc:
-        out.error(f"target-quickbooks stopped: the catalog {args.catalog} cannot be used: {exc}", FailureType.config_error)
+        out.error(
+            f"target-quickbooks stopped: the catalog {args.catalog} cannot be used: {exc}",
+            FailureType.config_error,
+        )
         sys.exit(STOPPED)
     status = write(config, catalog, sys.stdin, out)
     if status:
