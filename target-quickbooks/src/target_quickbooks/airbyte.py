@@ -118,7 +118,7 @@ def spec() -> ConnectorSpecification:
     # Airbyte keeps no token store between runs: the config carries the refresh token (see write).
     required = [*client_settings.REQUIRED, "refresh_token"]
     return ConnectorSpecification(
-        documentationUrl="https://github.com/qbo-connectors/target-quickbooks#airbyte",
+        documentationUrl="https://github.com/qbo-connectors/qbo-connectors/blob/main/target-quickbooks/README.md#airbyte-target-quickbooks-as-a-destination",
         connectionSpecification={
             "$schema": "http://json-schema.org/draft-07/schema#",
             "title": "QuickBooks Online destination",
