@@ -342,6 +342,31 @@ def test_overwrite_is_refused_before_anything_is_written(
     assert rows(company, "Customer", "DisplayName LIKE 'OW %'") == []
 
 
+def test_a_line_that_is_no_airbyte_message_stops_the_run_with_its_reason_and_status_2(
+    config: dict[str, Any], company: QBOClient, tmp_path: Path
+) -> None:
+    stdin = _stdin(_business("BAD")[:1]) + "{not json\n" + _stdin(_business("BAD")[1:])
+
+    done = _run(
+        "write",
+        "--config",
+        str(_config_file(config, tmp_path / "config.json")),
+        "--catalog",
+        str(_catalog(tmp_path / "catalog.json")),
+        stdin=stdin,
+    )
+
+    assert done.returncode == 2, done.stderr
+    messages = _messages(done.stdout)
+    assert _states(messages) == []
+    errors = [m.trace.error for m in messages if m.type == Type.TRACE and m.trace and m.trace.error]
+    assert [e.failure_type for e in errors] == [FailureType.config_error]
+    assert "line 2 of the input is not an Airbyte message" in errors[0].message
+    assert "Traceback" not in done.stderr
+    # nothing after the last state confirmed is known written: a rerun from it loses nothing
+    assert rows(company, "Invoice", "DocNumber LIKE 'BAD-%'") == []
+
+
 def test_the_dockerfile_carries_airbytes_labels_and_runs_the_destination() -> None:
     text = DOCKERFILE.read_text()
     assert re.search(r"^LABEL io\.airbyte\.name=\S+", text, re.MULTILINE)

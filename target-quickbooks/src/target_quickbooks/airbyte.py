@@ -77,6 +77,10 @@ from .target import TargetQuickBooks
 SYNC_MODES = (DestinationSyncMode.append, DestinationSyncMode.append_dedup)
 #: The Singer STATE that stands for the n-th Airbyte state message of the input.
 STATE_KEY = "airbyte_state_index"
+DESKTOP_REFUSED = (
+    "target-quickbooks: the Airbyte destination writes to QuickBooks Online only (edition online): "
+    "QuickBooks Desktop is reached through qbd-bridge and the Web Connector, with the Singer target"
+)
 #: Exit status of a run stopped before its end (the Singer command's).
 STOPPED = 2
 #: What stops a run (the same list as :meth:`TargetQuickBooks.invoke`).
@@ -214,6 +218,8 @@ def _now_ms() -> float:
 def check(config: dict[str, Any], out: Out) -> AirbyteConnectionStatus:
     """Refresh the token and read CompanyInfo; FAILED with the target's own one-line reason."""
     redact.protect_settings(config)
+    if config.get("edition") == "desktop":
+        return AirbyteConnectionStatus(status=Status.FAILED, message=DESKTOP_REFUSED)
     try:
         TargetQuickBooks(config=dict(config), validate_config=True)
         client = QBOClient(ClientConfig.from_mapping(_client_settings(config)))
@@ -360,14 +366,18 @@ def write(config: dict[str, Any], catalog: ConfiguredAirbyteCatalog, source: IO[
     """Write the Airbyte input through the target; the exit status (the target's rules: 0, 2 for a
     run stopped, ``dead_letter_exit_code`` for a run that dead-lettered records)."""
     redact.protect_settings(config)
-    refused = [c.stream.name for c in catalog.streams if c.destination_sync_mode not in SYNC_MODES]
+    refused = [c for c in catalog.streams if c.destination_sync_mode not in SYNC_MODES]
     if refused:
+        modes = sorted({c.destination_sync_mode.value for c in refused})
         out.error(
-            f"target-quickbooks: destination sync mode overwrite is not supported (streams "
-            f"{', '.join(refused)}): QuickBooks objects are upserted, never dropped and rewritten; "
-            "choose append or append_dedup",
+            f"target-quickbooks: destination sync mode {', '.join(modes)} is not supported (streams "
+            f"{', '.join(c.stream.name for c in refused)}): QuickBooks objects are upserted, never "
+            "dropped and rewritten; choose append or append_dedup",
             FailureType.config_error,
         )
+        return STOPPED
+    if config.get("edition") == "desktop":
+        out.error(DESKTOP_REFUSED, FailureType.config_error)
         return STOPPED
     airbyte_input = AirbyteInput(catalog, source)
     echo = StateEcho(airbyte_input, out)
@@ -379,9 +389,8 @@ def write(config: dict[str, Any], catalog: ConfiguredAirbyteCatalog, source: IO[
         try:
             target = AirbyteTarget(config=dict(config), validate_config=True)
             target.on_state = echo
-            if (
-                target.logger.level == logging.NOTSET
-            ):  # the SDK's command configures it; this is no command of the SDK
+            # the SDK's command sets the level; this is not the SDK's command
+            if target.logger.level == logging.NOTSET:
                 target.logger.setLevel(logging.INFO)
             target.logger.addHandler(handler)
             target.process_lines(cast(IO[str], _LineStream(airbyte_input.singer_lines())))
@@ -396,14 +405,17 @@ def write(config: dict[str, Any], catalog: ConfiguredAirbyteCatalog, source: IO[
                 target.close()
             out.announce_rotation()
     status = TargetQuickBooks.exit_status
-    if status or target.counts.get("dead_lettered"):
-        dead = target.counts.get("dead_lettered", 0)
-        out.error(
-            f"target-quickbooks: {dead} record(s) could not be written and are in the dead letter "
-            f"{config.get('dead_letter_path') or 'target-quickbooks-dead-letter.jsonl'}, each with the "
-            "reason: fix them and send them again",
-            FailureType.config_error,
+    dead = target.counts.get("dead_lettered", 0) if target is not None else 0
+    if dead:
+        where = config.get("dead_letter_path") or "target-quickbooks-dead-letter.jsonl"
+        said = (
+            f"target-quickbooks: {dead} record(s) could not be written and are in the dead letter {where}, "
+            "each with the reason: fix them and send them again"
         )
+        if status:
+            out.error(said, FailureType.config_error)
+        else:  # dead_letter_exit_code 0: such a run succeeds, and says so as a warning
+            out.log(Level.WARN, said)
     return status
 
 
