@@ -390,7 +390,12 @@ def test_copy_company_job(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: Ru
 
     source, copy = sandbox_counts(sandbox), sandbox_counts(RunningSandbox(sandbox.server, target))
     # what the API cannot create stays behind (target-quickbooks/README.md), with a dead letter each
-    not_copied = {"budget", "company", "companyinfo", "preferences", "taxreturn"}
+    # What the API lets no client create: the singletons, Budget, TaxReturn and the read-only lists
+    # and documents (CustomerType, ReimburseCharge; the US sample company holds no TaxPayment).
+    read_only = {"CustomerType", "ReimburseCharge", "TaxPayment"}
+    not_copied = {"budget", "company", "companyinfo", "preferences", "taxreturn"} | {
+        o.lower() for o in read_only
+    }
     assert {k: v for k, v in copy.items() if k not in not_copied | {"taxrate"}} == {
         k: v for k, v in source.items() if k not in not_copied | {"taxrate"}
     }
@@ -400,7 +405,7 @@ def test_copy_company_job(meltano_sys_dir: Path, tmp_path: Path, qbo_sandbox: Ru
     assert len(dead) == sum(source[k] for k in not_copied) + unused_rates
     assert {d["object"] for d in dead} == {"Budget", "Company", "CompanyInfo", "Preferences", "TaxReturn"} | (
         {"TaxRate"} if unused_rates else set()
-    )
+    ) | {o for o in read_only if source[o.lower()]}
     assert f"{sum(source.values())} records, {sum(copy.values())} created" in log
 
 

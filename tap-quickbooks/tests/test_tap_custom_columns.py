@@ -60,7 +60,11 @@ def test_columns_follow_the_companys_definitions_and_are_off_by_default(
         fields.extend(
             [
                 {"Name": "SalesFormsPrefs.UseSalesCustom2", "Type": "BooleanType", "BooleanValue": True},
-                {"Name": "SalesFormsPrefs.SalesCustomName2", "Type": "StringType", "StringValue": "P.O. Number"},
+                {
+                    "Name": "SalesFormsPrefs.SalesCustomName2",
+                    "Type": "StringType",
+                    "StringValue": "P.O. Number",
+                },
             ]
         )
         api.post(

@@ -128,14 +128,22 @@ class ObjectStream(RealmColumn, BookmarkOnCompletion, LeanRecordMessages):
         ids = self.run.lookup(self.name)
         if ids is not None:
             yield from self.run.source.records_by_id(self, ids)
-            # The tap's writer sends records on with the next STATE, and a lookup run changes none.
-            writer = self._tap.message_writer
-            if isinstance(writer, SingerWriter):
-                writer.flush()
-            return
-        yield from self.run.source.records(self)
-        # Complete: every change before the run's start has been read.
-        self.complete(self.run.upper_bound, context)
+        else:
+            yield from self.run.source.records(self)
+        self._flush()
+        if ids is None:
+            # Complete: every change before the run's start has been read.
+            self.complete(self.run.upper_bound, context)
+
+    def _flush(self) -> None:
+        """Write out the stream's records the tap's writer still holds.
+
+        The writer sends records on with the next STATE message, and a stream that changes no
+        bookmark (a lookup run, or a run that starts in the same second as the one before) is
+        followed by none: its last records would otherwise wait for the process to exit."""
+        writer = self._tap.message_writer
+        if isinstance(writer, SingerWriter):
+            writer.flush()
 
 
 def object_streams(tap: Tap, run: RunContext, definitions: Iterable[ObjectDefinition]) -> list[Stream]:
