@@ -29,6 +29,7 @@ import logging
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,6 @@ from airbyte_protocol.models import (
     TraceType,
     Type,
 )
-from qbd_client.client import BridgeError
-from qbd_client.errors import QBDError
 from qbo_client import redact
 from qbo_client.config_checks import SettingsError
 from qbo_client.errors import QBOError
@@ -69,12 +68,14 @@ from singer_sdk.singerlib.encoding.simple import Message, RecordMessage, StateMe
 from typing_extensions import override
 
 from .online.edition import OnlineRun
+from .tap import FAULTS as TAP_FAULTS
 from .tap import TapQuickBooks
 
 #: What a config error is: the user must change a setting or connect the company again.
 CONFIG_ERRORS: tuple[type[Exception], ...] = (SettingsError,)
-#: What stops a run with the tap's one-line reason (QuickBooks Online and Desktop faults, the bridge).
-FAULTS: tuple[type[Exception], ...] = (QBOError, QBDError, BridgeError, SettingsError)
+#: What stops a run with the tap's one-line reason: the tap's faults (QuickBooks Online's and
+#: Desktop's, the bridge's) and settings it cannot use.
+FAULTS: tuple[type[Exception], ...] = (*TAP_FAULTS, SettingsError)
 DELETED_AT = "_ab_cdc_deleted_at"
 UPDATED_AT = "_ab_cdc_updated_at"
 #: The cursor of every object stream, from which ``_ab_cdc_updated_at`` is copied.
@@ -474,7 +475,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _error(out: Output, exc: BaseException) -> None:
+def _error(out: Output, exc: BaseException, stack: str | None = None) -> None:
+    """An error TRACE message: what stopped the command (secrets masked)."""
     failure = FailureType.config_error if isinstance(exc, CONFIG_ERRORS) else FailureType.system_error
     if isinstance(exc, QBOError) and getattr(exc, "code", None) in ("invalid_grant", "invalid_client"):
         failure = FailureType.config_error
@@ -485,7 +487,11 @@ def _error(out: Output, exc: BaseException) -> None:
             trace=AirbyteTraceMessage(
                 type=TraceType.ERROR,
                 emitted_at=float(_now_ms()),
-                error=AirbyteErrorTraceMessage(message=message, failure_type=failure),
+                error=AirbyteErrorTraceMessage(
+                    message=message,
+                    failure_type=failure,
+                    stack_trace=redact.SECRETS.scrub(stack) if stack else None,
+                ),
             ),
         )
     )
@@ -516,6 +522,10 @@ def run(argv: Sequence[str]) -> int:
     except FAULTS as exc:
         log.error("tap-quickbooks stopped: %s", exc)
         _error(out, exc)
+        return 1
+    except Exception as exc:  # a bug: Airbyte still gets a TRACE, with the stack for the report
+        log.exception("tap-quickbooks-airbyte failed")
+        _error(out, exc, traceback.format_exc())
         return 1
     finally:
         out.flush()
