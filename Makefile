@@ -71,7 +71,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy qbo-client/src qbo-sandbox/src qbd-client/src qbd-bridge/src qbd-sandbox/src tap-quickbooks/src target-quickbooks/src
+	$(BIN)/mypy qbo-client/src qbo-sandbox/src qbd-client/src qbd-bridge/src qbd-sandbox/src tap-quickbooks/src target-quickbooks/src tools/dagster_quickbooks
 
 pytest: $(STAMP) $(PLUGINS_STAMP) $(AIRBYTE_STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15 --hypothesis-seed=0
