@@ -377,7 +377,8 @@ def main(argv: Sequence[str], plugin: str, out: TextIO | None = None, err: TextI
         return 130
     days = max(0.0, result.refresh_expires_at - time.time()) / 86400
     print(f"Connected company (realm_id) {result.realm_id}.", file=out)
-    print(f"Tokens saved to {result.store} (mode 0600).", file=out)
+    mode = "" if settings.get("token_store_url") else " (mode 0600)"
+    print(f"Tokens saved to {result.store}{mode}.", file=out)
     if days:
         print(f"The refresh token is good for {days:.0f} days from its last use.", file=out)
     configured = str(settings.get("realm_id") or "")
