@@ -27,6 +27,7 @@ def test_every_setting_a_plugin_declares_reaches_the_client_config_as_its_type()
         "base_url": "http://127.0.0.1:9",
         "token_url": "http://127.0.0.1:9/token",
         "token_store_path": "state/store.json",
+        "token_store_url": "sqlite:///state/tokens.db",
         "minor_version": 70,
         "requests_per_minute": 100,
         "max_in_flight": 3,
@@ -40,6 +41,7 @@ def test_every_setting_a_plugin_declares_reaches_the_client_config_as_its_type()
     assert set(given) == set(settings.NAMES)
     config = ClientConfig.from_mapping(given)
     assert config.token_store_path == Path("state/store.json")
+    assert config.token_store_url == "sqlite:///state/tokens.db"
     assert config.rate_limit_window == 2.0
     assert isinstance(config.rate_limit_window, float)
     assert (config.timeout, config.max_backoff) == (5.0, 1.0)
@@ -83,6 +85,7 @@ def test_credentials_are_secret_and_the_environment_is_one_of_intuits() -> None:
         "client_id",
         "client_secret",
         "refresh_token",
+        "token_store_url",  # its password
     }
     assert properties["environment"]["enum"] == ["production", "sandbox"]
     required = th.PropertiesList(*settings.sdk_properties()).to_dict()["required"]
