@@ -6,10 +6,15 @@ refresh token spent once is retired), so "spent once" is read from the sandbox's
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +24,7 @@ from qbo_client.client import QBOClient
 from qbo_client.config import ClientConfig
 from qbo_client.errors import RefreshTokenInvalid
 from qbo_client.token_store_sql import SqlTokenStore
-from qbo_client.tokens import TokenStoreError, open_store
+from qbo_client.tokens import Tokens, TokenStoreError, open_store
 from qbo_sandbox.testing import RunningSandbox
 
 
@@ -143,3 +148,47 @@ def test_the_database_password_never_reaches_messages_or_logs(caplog: pytest.Log
 def test_a_url_that_is_not_a_database_url_is_refused_with_the_setting_named() -> None:
     with pytest.raises(TokenStoreError, match="token_store_url is not a database URL"):
         SqlTokenStore("not a url://", app="abc", realm_id="123")
+
+
+#: A process that writes new tokens under the row's lock and stops before the commit, until killed.
+KILLED_MID_REFRESH = r"""
+import json, sys, time
+from pathlib import Path
+from qbo_client.config import ClientConfig
+from qbo_client.tokens import Tokens, open_store
+
+store = open_store(ClientConfig(**json.loads(sys.argv[1])))
+with store.locked():
+    store.write(Tokens(realm_id="123", refresh_token="rotated-but-never-committed"))
+    Path(sys.argv[2]).write_text("holding")
+    time.sleep(600)
+"""
+
+
+def test_a_process_killed_mid_refresh_leaves_the_old_tokens_and_releases_the_lock(tmp_path: Path) -> None:
+    values = {
+        "client_id": "app",
+        "client_secret": "app-secret",
+        "refresh_token": "",
+        "realm_id": "123",
+        "token_store_url": f"sqlite:///{tmp_path / 'tokens.db'}",
+    }
+    store = open_store(ClientConfig(**values))
+    store.write(Tokens(realm_id="123", refresh_token="the-working-refresh-token"))
+    marker = tmp_path / "holding"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_MID_REFRESH, json.dumps(values), str(marker)])
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None, "the child stopped before taking the lock"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    started = time.monotonic()
+    with store.locked():  # not held by the dead process
+        found = store.read()
+    assert time.monotonic() - started < 5
+    assert found is not None
+    assert found.refresh_token == "the-working-refresh-token"
