@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from qbo_client import catalog
+from qbo_client.attachments import CONTENT_TYPES, MAX_UPLOAD_BYTES, allowed_content_type
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,46 +67,16 @@ CREATE TABLE IF NOT EXISTS attachment_blobs (
 );
 """
 
-#: QuickBooks' limit on one upload request (Intuit's error 6030: "should not exceed 100MB").
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 #: How long a TempDownloadUri is valid (QuickBooks: ``X-Amz-Expires=900``).
 URL_TTL_SECONDS = 900.0
 #: Most bytes served for a sample attachable without a stored file.
 _SAMPLE_CAP = 5 * 1024 * 1024
 
-#: File extension -> the content types QuickBooks takes for it.
-CONTENT_TYPES: dict[str, tuple[str, ...]] = {
-    "ai": ("application/postscript",),
-    "csv": ("text/csv",),
-    "doc": ("application/msword",),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
-    "eps": ("application/postscript",),
-    "gif": ("image/gif",),
-    "jpeg": ("image/jpeg",),
-    "jpg": ("image/jpeg", "image/jpg"),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet",),
-    "pages": ("application/x-iwork-pages-sffpages", "application/vnd.apple.pages"),
-    "pdf": ("application/pdf",),
-    "png": ("image/png",),
-    "rtf": ("application/rtf", "text/rtf"),
-    "tif": ("image/tiff",),
-    "tiff": ("image/tiff",),
-    "txt": ("text/plain",),
-    "xls": ("application/vnd.ms-excel",),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
-    "xml": ("application/xml", "text/xml"),
-}
-ALLOWED_TYPES = frozenset(t for types in CONTENT_TYPES.values() for t in types)
 
 _PART_NAME = re.compile(r"^file_(metadata|content)_(\w+)$")
 _S3_PREFIX = "/attachments-s3"
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 JSON_TYPE = "application/json;charset=utf-8"
-
-
-def allowed_content_type(content_type: str) -> bool:
-    """Whether QuickBooks takes a file of this content type (parameters such as charset ignored)."""
-    return content_type.split(";", 1)[0].strip().lower() in ALLOWED_TYPES
 
 
 class Attachments:

@@ -19,6 +19,7 @@ import mimetypes
 from typing import Any
 
 import fsspec
+from qbo_client.attachments import CONTENT_TYPES, MAX_UPLOAD_BYTES, allowed_content_type
 from qbo_client.client import QBOClient
 
 from target_quickbooks.plan import Action, Step
@@ -28,35 +29,11 @@ from .hooks import OnlineObjectHooks
 
 PATH_PROPERTIES = ("_qbo_file_path", "_qbo_file_url")
 SHA256_PROPERTY = "_qbo_file_sha256"
-#: QuickBooks' limit on an upload (fault 6030: "should not exceed 100MB").
-MAX_BYTES = 100 * 1024 * 1024
+MAX_BYTES = MAX_UPLOAD_BYTES
 #: What QuickBooks computes or serves for an Attachable: never part of an upload's metadata.
 _SERVED = frozenset(
     {"FileAccessUri", "TempDownloadUri", "Size", "ThumbnailFileAccessUri", "ThumbnailTempDownloadUri"}
 )
-#: The file types QuickBooks takes, by extension, with their content types.
-CONTENT_TYPES: dict[str, tuple[str, ...]] = {
-    "ai": ("application/postscript",),
-    "csv": ("text/csv",),
-    "doc": ("application/msword",),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
-    "eps": ("application/postscript",),
-    "gif": ("image/gif",),
-    "jpeg": ("image/jpeg",),
-    "jpg": ("image/jpeg", "image/jpg"),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet",),
-    "pages": ("application/x-iwork-pages-sffpages", "application/vnd.apple.pages"),
-    "pdf": ("application/pdf",),
-    "png": ("image/png",),
-    "rtf": ("application/rtf", "text/rtf"),
-    "tif": ("image/tiff",),
-    "tiff": ("image/tiff",),
-    "txt": ("text/plain",),
-    "xls": ("application/vnd.ms-excel",),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
-    "xml": ("application/xml", "text/xml"),
-}
-_ALLOWED = frozenset(t for types in CONTENT_TYPES.values() for t in types)
 
 
 def file_location(record: dict[str, Any]) -> str | None:
@@ -84,7 +61,7 @@ class AttachableHooks(OnlineObjectHooks):
         payload = {k: v for k, v in step.payload.items() if k not in _SERVED}
         name = str(payload.get("FileName") or location.rstrip("/").rsplit("/", 1)[-1])
         content_type = str(payload.get("ContentType") or mimetypes.guess_type(name)[0] or "")
-        if content_type.split(";", 1)[0].strip().lower() not in _ALLOWED:
+        if not allowed_content_type(content_type):
             raise RecordError(
                 f"the file {name} is of type {content_type or 'unknown'}, which QuickBooks does not take "
                 f"as an attachment: convert it to one of {', '.join(sorted(CONTENT_TYPES))} or drop it",
