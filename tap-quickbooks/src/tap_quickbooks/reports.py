@@ -20,6 +20,7 @@ from singer_sdk import Stream
 from typing_extensions import override
 
 from .realm_column import RealmColumn
+from .run import ReadThisRun
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -100,7 +101,7 @@ def _config_date(value: Any) -> date | None:
     raise ValueError(f"{value!r} is not a date")
 
 
-class ReportStream(RealmColumn):
+class ReportStream(ReadThisRun, RealmColumn):
     """A report read per period and accounting method by the run's edition, one record per account
     and period."""
 
@@ -116,16 +117,6 @@ class ReportStream(RealmColumn):
         self.run = run
         super().__init__(tap, schema=definition.schema, name=definition.name)
         self.primary_keys = definition.primary_keys
-
-    @property
-    @override
-    def selected(self) -> bool:
-        """Selected in the catalog, and read this run (a lookup run, ``ids``, reads no report)."""
-        return bool(Stream.selected.fget(self)) and self.run.reads(self.name)  # type: ignore[attr-defined]
-
-    @selected.setter
-    def selected(self, value: bool | None) -> None:
-        Stream.selected.fset(self, value)  # type: ignore[attr-defined]
 
     # -- what to fetch --------------------------------------------------------------------------
 

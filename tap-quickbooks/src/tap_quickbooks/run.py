@@ -12,12 +12,29 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk import Stream
+from typing_extensions import override
+
 from .times import format_utc
 
 if TYPE_CHECKING:
-    from singer_sdk import Stream
-
     from .edition import Edition, EditionRun, ReportView, StreamView
+
+
+class ReadThisRun(Stream):
+    """A stream that is synced when selected in the catalog and read this run: a lookup run
+    (``ids``) reads only the objects looked up, and no report."""
+
+    run: RunContext
+
+    @property
+    @override
+    def selected(self) -> bool:
+        return bool(Stream.selected.fget(self)) and self.run.reads(self.name)  # type: ignore[attr-defined]
+
+    @selected.setter
+    def selected(self, value: bool | None) -> None:
+        Stream.selected.fset(self, value)  # type: ignore[attr-defined]
 
 
 class RunContext:
@@ -71,4 +88,4 @@ class RunContext:
         self.source.close()
 
 
-__all__ = ["RunContext"]
+__all__ = ["ReadThisRun", "RunContext"]

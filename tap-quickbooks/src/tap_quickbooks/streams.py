@@ -19,6 +19,7 @@ from typing_extensions import override
 
 from .messages import SingerWriter
 from .realm_column import RealmColumn
+from .run import ReadThisRun
 from .sdk_overrides import BookmarkOnCompletion, LeanRecordMessages
 from .times import to_utc_text
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .run import RunContext
 
 
-class ObjectStream(RealmColumn, BookmarkOnCompletion, LeanRecordMessages):
+class ObjectStream(ReadThisRun, RealmColumn, BookmarkOnCompletion, LeanRecordMessages):
     """An object read by the run's edition, its bookmark moved when it completes."""
 
     # The edition emits records out of time order (QuickBooks Online pages windows of one stream
@@ -109,16 +110,6 @@ class ObjectStream(RealmColumn, BookmarkOnCompletion, LeanRecordMessages):
         microseconds, and bookmarks are compared as text.
         """
         return self.run.upper_bound
-
-    @property
-    @override
-    def selected(self) -> bool:
-        """Selected in the catalog, and read this run (a lookup run reads only the objects looked up)."""
-        return bool(Stream.selected.fget(self)) and self.run.reads(self.name)  # type: ignore[attr-defined]
-
-    @selected.setter
-    def selected(self, value: bool | None) -> None:
-        Stream.selected.fset(self, value)  # type: ignore[attr-defined]
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
