@@ -361,6 +361,9 @@ class PageScheduler:
         """The job's pages as they arrive; leaving early cancels the rest of the job."""
         with self._cond:
             job.consuming = True
+            # The job leads now: it has room that it may not have had while it waited, and the
+            # workers may all have ended for want of room (nothing else starts them again).
+            self._start_workers()
         try:
             while True:
                 with self._cond:
@@ -381,6 +384,7 @@ class PageScheduler:
                 job.pages.clear()
                 if job in self._jobs:
                     self._jobs.remove(job)
+                self._start_workers()  # what this job held is room for the others now
                 self._cond.notify_all()
 
     def cancel_all(self) -> None:
