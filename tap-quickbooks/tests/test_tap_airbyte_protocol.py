@@ -75,7 +75,14 @@ def test_spec_is_the_taps_config_schema_with_its_secrets_marked_for_airbyte() ->
     assert done.returncode == 0, done.stderr
     [spec] = of_type(found, "SPEC")
     schema = spec["spec"]["connectionSpecification"]
-    assert set(schema["properties"]) == set(TapQuickBooks.config_jsonschema["properties"])
+    about = subprocess.run(
+        [str(Path(sys.executable).parent / "tap-quickbooks"), "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert set(schema["properties"]) == set(json.loads(about.stdout)["settings"]["properties"])
     secret = {name for name, prop in schema["properties"].items() if prop.get("airbyte_secret")}
     assert {"client_secret", "refresh_token", "bridge_token"} <= secret
     assert "realm_id" not in secret

@@ -28,7 +28,7 @@ from .errors import (
     fault_error,
     unreachable_reason,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import LIMIT_MARGIN, RateLimiter
 from .retry import Retry, RetryPolicy
 from .tokens import TokenStore
 
@@ -105,11 +105,13 @@ class QBOClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.tokens = TokenManager(config, self.session, store)
+        # QBO counts a request when it arrives, the limiter when it leaves: a window a little
+        # longer than QBO's keeps the one-after-the-limit request from arriving a moment early.
         self.limiter = limiter or RateLimiter(
             config.requests_per_minute,
             config.max_in_flight,
             config.batch_per_minute,
-            period=config.rate_limit_window,
+            period=config.rate_limit_window * LIMIT_MARGIN,
         )
         self.stats = Stats()
         self._retry_policy = RetryPolicy(first_wait=0.5, max_wait=config.max_backoff)

@@ -12,6 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+#: How much longer than QuickBooks' limit window a client's limiter window is (see QBOClient).
+LIMIT_MARGIN = 1.02
+
 
 class _Window:
     """A sliding 60-second window of admission times."""

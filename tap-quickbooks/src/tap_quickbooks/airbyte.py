@@ -179,7 +179,11 @@ def _mark_secrets(schema: Any) -> Any:
 
 def specification() -> ConnectorSpecification:
     """The connector's settings: the tap's config schema, its secrets marked for Airbyte."""
-    schema = _mark_secrets(copy.deepcopy(TapQuickBooks.config_jsonschema))
+    # The SDK adds its own settings (stream_maps, ...) to the class's schema when a tap is first
+    # made in a process: added here too, so the spec is the same whatever ran before.
+    settings = copy.deepcopy(TapQuickBooks.config_jsonschema)
+    TapQuickBooks.append_builtin_config(settings)
+    schema = _mark_secrets(settings)
     schema.setdefault("title", "QuickBooks")
     return ConnectorSpecification(
         documentationUrl=None,

@@ -13,7 +13,6 @@ from qbo_client import catalog, custom_fields
 from qbo_client.catalog import ObjectSpec
 from qbo_client.client import QBOClient
 from qbo_client.config import ClientConfig
-from qbo_client.ratelimit import RateLimiter
 
 from target_quickbooks.edition import Found, Kind, NameIndex, Outcome, RunContext
 from target_quickbooks.hooks import ObjectHooks
@@ -27,9 +26,6 @@ from .matching import Matcher
 from .repairs import Repairs
 from .sending import Sender
 from .taxes import RateStash, TaxCodeHooks, TaxRateHooks
-
-#: How much longer than QuickBooks' limit window the target's limiter window is.
-LIMIT_MARGIN = 1.02
 
 
 class OnlineEdition:
@@ -70,15 +66,7 @@ class OnlineEdition:
     def client(self) -> QBOClient:
         if self._client is None:
             config = ClientConfig.from_mapping(self.settings.client)
-            # QBO counts a request when it arrives, the limiter when it leaves: a window a little
-            # longer than QBO's keeps the one-after-the-limit request from arriving a moment early.
-            limiter = RateLimiter(
-                config.requests_per_minute,
-                config.max_in_flight,
-                config.batch_per_minute,
-                period=config.rate_limit_window * LIMIT_MARGIN,
-            )
-            self._client = QBOClient(config, limiter=limiter)
+            self._client = QBOClient(config)  # its limiter keeps a margin on QuickBooks' window
             self._client.session.hooks["response"].append(self._remember_tid)
         return self._client
 
