@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from qbo_client.client import QBOClient
 
 log = logging.getLogger("tap_quickbooks.online.paging")
+#: How long a stream's consumer waits for a page before it checks that a worker serves its job.
+STALL_CHECK_SECONDS = 5.0
 
 Row = dict[str, Any]
 #: Adds what the tap derives to a row as it arrives (``LastUpdatedTime``, a synthetic ``Id``).
@@ -368,7 +370,8 @@ class PageScheduler:
             while True:
                 with self._cond:
                     while not job.pages and job.fetching and job.error is None:
-                        self._cond.wait()
+                        if not self._cond.wait(timeout=STALL_CHECK_SECONDS):
+                            self._unstick(job)
                     if job.pages:
                         page = job.pages.popleft()
                         self._start_workers()  # a buffer slot is free
@@ -386,6 +389,28 @@ class PageScheduler:
                     self._jobs.remove(job)
                 self._start_workers()  # what this job held is room for the others now
                 self._cond.notify_all()
+
+    def _unstick(self, job: StreamJob) -> None:
+        """A consumer that waited :data:`STALL_CHECK_SECONDS` for a job no worker serves.
+
+        With no worker alive nothing is in flight: units still marked busy, or done and not
+        removed, are let go of, and workers are started again. If none can pick any of the job's
+        units, the job fails with what is left, so the run stops with a reason instead of waiting
+        forever. (A safety net: it was seen twice under load, its cause not found.)"""
+        if self._threads > 0:
+            return
+        for unit in job.units:
+            unit.busy = False
+        job.busy = 0
+        job.units[:] = [u for u in job.units if not u.done]
+        self._start_workers()
+        if self._threads == 0 and job.fetching:
+            left = ", ".join(type(u).__name__ for u in job.units)
+            log.error("%s: paging stalled with %d unit(s) left (%s)", job.name, len(job.units), left)
+            job.error = RuntimeError(
+                f"{job.name}: the tap's paging stopped with {len(job.units)} part(s) of the stream unread; "
+                "run the tap again (it resumes from its bookmark) and report this"
+            )
 
     def cancel_all(self) -> None:
         """Stop every job (the run failed)."""
