@@ -82,7 +82,10 @@ def test_spec_is_the_taps_config_schema_with_its_secrets_marked_for_airbyte() ->
         check=True,
         timeout=120,
     )
-    assert set(schema["properties"]) == set(json.loads(about.stdout)["settings"]["properties"])
+    declared = set(json.loads(about.stdout)["settings"]["properties"])
+    assert set(schema["properties"]) == declared - airbyte.sdk_settings()
+    assert "stream_maps" not in schema["properties"]
+    assert {"client_id", "realm_id", "reports", "add_realm_id"} <= set(schema["properties"])
     secret = {name for name, prop in schema["properties"].items() if prop.get("airbyte_secret")}
     assert {"client_secret", "refresh_token", "bridge_token"} <= secret
     assert "realm_id" not in secret

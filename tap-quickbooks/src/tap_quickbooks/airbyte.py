@@ -177,12 +177,21 @@ def _mark_secrets(schema: Any) -> Any:
     return schema
 
 
+def sdk_settings() -> set[str]:
+    """The names of the settings singer-sdk adds to every tap (stream maps, flattening, batches)."""
+    found: dict[str, Any] = {"properties": {}}
+    TapQuickBooks.append_builtin_config(found)
+    return set(found["properties"])
+
+
 def specification() -> ConnectorSpecification:
     """The connector's settings: the tap's config schema, its secrets marked for Airbyte."""
-    # The SDK adds its own settings (stream_maps, ...) to the class's schema when a tap is first
-    # made in a process: added here too, so the spec is the same whatever ran before.
+    # The SDK adds its own Singer settings (stream_maps, batch_config, ...) to the class's schema
+    # when a tap is first made in a process; they are left out, so the spec is the tap's settings
+    # whatever ran before (their schemas are not all valid JSON Schema: Airbyte refuses them).
     settings = copy.deepcopy(TapQuickBooks.config_jsonschema)
-    TapQuickBooks.append_builtin_config(settings)
+    for name in sdk_settings():
+        settings["properties"].pop(name, None)
     schema = _mark_secrets(settings)
     schema.setdefault("title", "QuickBooks")
     return ConnectorSpecification(
