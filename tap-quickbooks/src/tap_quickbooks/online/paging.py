@@ -396,7 +396,8 @@ class PageScheduler:
         With no worker alive nothing is in flight: units still marked busy, or done and not
         removed, are let go of, and workers are started again. If none can pick any of the job's
         units, the job fails with what is left, so the run stops with a reason instead of waiting
-        forever. (A safety net: it was seen twice under load, its cause not found.)"""
+        forever. (A safety net: a hang was seen twice under load, its cause not proven; a worker
+        counted before its thread started, when the start failed, could also have caused it.)"""
         if self._threads > 0:
             return
         for unit in job.units:
@@ -426,8 +427,15 @@ class PageScheduler:
     def _start_workers(self) -> None:
         wanted = min(self.workers, sum(len(j.units) for j in self._jobs if not j.closed))
         while self._threads < wanted:
+            thread = threading.Thread(target=self._work, name=f"qbo-page-{self._threads + 1}", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError as exc:  # the system refused a thread (memory, limits): count none
+                log.warning("a page worker could not start (%s); the waiting stream tries again", exc)
+                return
+            # Counted once started: a start that failed left no worker counted and gone (the
+            # worker's own decrement waits for this lock, held by every caller).
             self._threads += 1
-            threading.Thread(target=self._work, name=f"qbo-page-{self._threads}", daemon=True).start()
 
     def _lead(self) -> StreamJob | None:
         """The job fetched first: the one being emitted, else the next in the order streams sync."""
